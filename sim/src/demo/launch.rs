@@ -1,0 +1,142 @@
+//! Start a kioskd process with every device simulated, for the demo and the end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// What the kiosk is started with.
+#[derive(Debug, Clone)]
+pub struct KioskSetup {
+    /// The kioskd binary.
+    pub kioskd: PathBuf,
+    /// Where the store and the prints go.
+    pub data_dir: PathBuf,
+    /// The persona deck.
+    pub deck: PathBuf,
+    /// The policy file.
+    pub policy: PathBuf,
+    /// Hall id.
+    pub hall: String,
+    /// Clock start (RFC 3339).
+    pub start: String,
+    /// Timer speed-up.
+    pub time_scale: f64,
+    /// Device speed (`zero`, `fast`, `realistic`).
+    pub speed: String,
+    /// Show kioskd's log on stderr.
+    pub verbose: bool,
+}
+
+/// A running kioskd.
+pub struct RunningKiosk {
+    child: Child,
+    /// Its control socket.
+    pub socket: PathBuf,
+    /// Its config file.
+    pub config: PathBuf,
+}
+
+fn toml_str(p: &Path) -> String {
+    toml::Value::String(p.display().to_string()).to_string()
+}
+
+impl KioskSetup {
+    /// Write the config into the data dir.
+    pub fn write_config(&self) -> Result<PathBuf, String> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("{}: {e}", self.data_dir.display()))?;
+        let socket = self.data_dir.join("control.sock");
+        let prints = self.data_dir.join("prints");
+        let config = format!(
+            "kiosk_id = \"{hall}-01\"\nhall_id = \"{hall}\"\nticket_prefix = \"A\"\ndata_dir = {data}\npolicy_file = {policy}\n\n\
+             [store]\nsynchronous = \"normal\"\n\n[sim]\ndeck = {deck}\nspeed = \"{speed}\"\nstart_time = \"{start}\"\n\
+             time_scale = {scale:?}\ncontrol_socket = {socket}\nprint_dir = {prints}\n",
+            hall = self.hall,
+            data = toml_str(&self.data_dir),
+            policy = toml_str(&self.policy),
+            deck = toml_str(&self.deck),
+            speed = self.speed,
+            start = self.start,
+            scale = self.time_scale,
+            socket = toml_str(&socket),
+            prints = toml_str(&prints),
+        );
+        let path = self.data_dir.join("kioskd.toml");
+        std::fs::write(&path, config).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Start kioskd and wait until its control socket answers.
+    pub async fn start(&self) -> Result<RunningKiosk, String> {
+        let config = self.write_config()?;
+        let socket = self.data_dir.join("control.sock");
+        let _ = std::fs::remove_file(&socket);
+        let mut cmd = Command::new(&self.kioskd);
+        cmd.arg("run").arg("--config").arg(&config).stdin(Stdio::null()).kill_on_drop(true);
+        if !self.verbose {
+            cmd.stderr(Stdio::null());
+            cmd.env("KIOSKD_LOG", "warn");
+        }
+        let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", self.kioskd.display()))?;
+        for _ in 0..300 {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("kioskd exited at start ({status}); run with --verbose to see why"));
+            }
+            if tokio::net::UnixStream::connect(&socket).await.is_ok() {
+                return Ok(RunningKiosk { child, socket, config });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err("kioskd did not open its control socket within 6 s".into())
+    }
+}
+
+impl RunningKiosk {
+    /// Ask it to stop and wait.
+    pub async fn stop(mut self) -> Result<(), String> {
+        if let Ok(mut c) = super::client::Client::connect(&self.socket).await {
+            let _ = c.call(&crate::control::Request::Shutdown).await;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await {
+            Ok(Ok(s)) if s.success() => Ok(()),
+            Ok(Ok(s)) => Err(format!("kioskd exited with {s}")),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => {
+                let _ = self.child.kill().await;
+                Err("kioskd did not stop within 10 s".into())
+            }
+        }
+    }
+
+    /// Kill it (as a power cut would).
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Find the kioskd binary: `$KIOSKD`, beside this program, or on the PATH. When this program runs
+/// under `cargo run`, kioskd is built first so the demo never runs a stale daemon.
+pub fn find_kioskd() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("KIOSKD") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let mut cmd = std::process::Command::new(cargo);
+        cmd.args(["build", "--quiet", "--bin", "kioskd", "--manifest-path"]).arg(&manifest);
+        if dir.ends_with("release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().map_err(|e| format!("cannot build kioskd: {e}"))?;
+        if !status.success() {
+            return Err("building kioskd failed".into());
+        }
+    }
+    let beside = dir.join("kioskd");
+    if beside.exists() {
+        return Ok(beside);
+    }
+    Ok(PathBuf::from("kioskd"))
+}

@@ -1,0 +1,242 @@
+//! Walk-in scripts: who walks in, what they want, and what they do. The format is documented in
+//! `sim/WALKINS.md`.
+
+use crate::persona::{Deck, Persona};
+use drivers::permit::{EndorsementKind, PermitKind};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A whole script.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Script {
+    /// The day of the demo (default: the deck's date).
+    #[serde(default)]
+    pub date: Option<chrono::NaiveDate>,
+    /// The walk-ins, in order.
+    #[serde(default, rename = "walkin")]
+    pub walkins: Vec<WalkIn>,
+}
+
+/// Which flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Want {
+    /// Check in for a booking.
+    Checkin,
+    /// Get a group-tour endorsement.
+    Endorsement,
+}
+
+/// One applicant's visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkIn {
+    /// Persona id from the deck.
+    pub persona: String,
+    /// What they want.
+    pub flow: Want,
+    /// Arrival, hall time `HH:MM` (default: 10 minutes before their slot for a check-in with a booking
+    /// that day, else when the previous walk-in left). The clock never goes back.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Check-in with the `card` (default) or the booking `code`.
+    #[serde(default)]
+    pub using: Using,
+    /// Present another persona's ID card (an impostor).
+    #[serde(default)]
+    pub card_of: Option<String>,
+    /// Which finger they press: `own` (default), `other` (someone else's), `poor` (dry, moving), `none`.
+    #[serde(default)]
+    pub finger: Act,
+    /// Which face the camera sees: `own` (default), `other`, `none`.
+    #[serde(default)]
+    pub face: Act,
+    /// Which permit they insert: `hk_macau` or `taiwan` (default: the first they hold).
+    #[serde(default)]
+    pub permit: Option<PermitKind>,
+    /// Insert the permit the wrong way round.
+    #[serde(default)]
+    pub upside_down: bool,
+    /// Offer id to choose (default: the first offered).
+    #[serde(default)]
+    pub choose: Option<String>,
+    /// At payment: `pay` (default), `decline`, `walk_away`.
+    #[serde(default)]
+    pub pay: Pay,
+    /// Take the permit back: `yes` (default) or `late` (not in time: the machine retains it).
+    #[serde(default)]
+    pub take_permit: Take,
+    /// Leave without a word when this screen appears (a screen id, e.g. `verify`).
+    #[serde(default)]
+    pub walk_away_at: Option<String>,
+}
+
+/// How a check-in starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Using {
+    /// The ID card.
+    #[default]
+    Card,
+    /// The booking code.
+    Code,
+}
+
+/// What a person offers a biometric device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Act {
+    /// Their own.
+    #[default]
+    Own,
+    /// Someone else's.
+    Other,
+    /// A poor image (fingers only): the scanner asks again.
+    Poor,
+    /// Nothing.
+    None,
+}
+
+/// At the payment terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pay {
+    /// Pay.
+    #[default]
+    Pay,
+    /// The bank declines.
+    Decline,
+    /// Walk away.
+    WalkAway,
+}
+
+/// Taking the permit back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Take {
+    /// As soon as it comes out.
+    #[default]
+    Yes,
+    /// Too late.
+    Late,
+}
+
+impl Script {
+    /// Load a script (TOML, or JSON by extension) and check it against the deck.
+    pub fn load(path: &Path, deck: &Deck) -> Result<Script, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read script {}: {e}", path.display()))?;
+        let script: Script = if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str(&text).map_err(|e| format!("script {}: {e}", path.display()))?
+        } else {
+            toml::from_str(&text).map_err(|e| format!("script {}: {e}", path.display()))?
+        };
+        let problems = script.check(deck);
+        if problems.is_empty() {
+            Ok(script)
+        } else {
+            Err(format!("script {} does not fit the deck:\n  {}", path.display(), problems.join("\n  ")))
+        }
+    }
+
+    /// Problems with the script against a deck.
+    pub fn check(&self, deck: &Deck) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, w) in self.walkins.iter().enumerate() {
+            let n = i + 1;
+            let Some(p) = deck.persona(&w.persona) else {
+                out.push(format!("walk-in {n}: no persona {:?} in the deck", w.persona));
+                continue;
+            };
+            if let Some(other) = &w.card_of
+                && deck.persona(other).is_none()
+            {
+                out.push(format!("walk-in {n}: card_of names no persona {other:?}"));
+            }
+            if let Some(at) = &w.at
+                && chrono::NaiveTime::parse_from_str(at, "%H:%M").is_err()
+            {
+                out.push(format!("walk-in {n}: at {at:?} is not HH:MM"));
+            }
+            if w.flow == Want::Endorsement && p.permits.is_empty() {
+                out.push(format!("walk-in {n}: persona {} holds no permit to endorse", p.id));
+            }
+            if let Some(k) = w.permit
+                && !p.permits.iter().any(|x| x.kind == k)
+            {
+                out.push(format!("walk-in {n}: persona {} holds no {k:?} permit", p.id));
+            }
+            if w.using == Using::Code && p.bookings.is_empty() {
+                out.push(format!("walk-in {n}: persona {} has no booking code to type", p.id));
+            }
+        }
+        out
+    }
+
+    /// The default demo for a deck: a check-in, an endorsement and refusals of several kinds, from
+    /// whichever personas fit.
+    pub fn default_for(deck: &Deck, hall: &str) -> Script {
+        let day = deck.date;
+        let mainland = |p: &&Persona| !p.flags.non_mainland && !p.flags.counter_only && !p.fingers.is_empty();
+        let booked_here = |p: &&Persona| p.bookings.iter().any(|b| b.hall == hall && b.date == day);
+        let good_permit = |p: &&Persona| {
+            p.permits.iter().any(|x| {
+                x.kind == PermitKind::HkMacau
+                    && x.expiry > day + chrono::Days::new(400)
+                    && !x.endorsements.iter().any(|e| e.kind == EndorsementKind::GroupTour && e.usable_on(day))
+            })
+        };
+        // Check-ins in slot order: the simulated clock only moves forward.
+        let slot = |p: &Persona| {
+            p.bookings.iter().filter(|b| b.hall == hall && b.date == day).map(|b| b.slot_start.clone()).min()
+        };
+        let mut booked: Vec<&Persona> = deck.personas.iter().filter(|p| mainland(p) && booked_here(p)).collect();
+        booked.sort_by_key(|p| slot(p));
+        let first_checkin = booked.first().map(|p| p.id.clone());
+        let code_checkin = booked.get(1).map(|p| p.id.clone());
+        let mut used: Vec<String> = first_checkin.iter().chain(&code_checkin).cloned().collect();
+        let mut pick = |f: &dyn Fn(&&Persona) -> bool| -> Option<String> {
+            let p = deck.personas.iter().filter(|p| !used.contains(&p.id)).find(|p| f(p))?;
+            used.push(p.id.clone());
+            Some(p.id.clone())
+        };
+        let base = |persona: String, flow: Want| WalkIn {
+            persona,
+            flow,
+            at: None,
+            using: Using::Card,
+            card_of: None,
+            finger: Act::Own,
+            face: Act::Own,
+            permit: None,
+            upside_down: false,
+            choose: None,
+            pay: Pay::Pay,
+            take_permit: Take::Yes,
+            walk_away_at: None,
+        };
+        let mut w = Vec::new();
+        if let Some(p) = first_checkin {
+            w.push(base(p, Want::Checkin));
+        }
+        if let Some(p) = pick(&|p| mainland(p) && good_permit(p)) {
+            w.push(base(p, Want::Endorsement));
+        }
+        if let Some(p) = pick(&|p| !booked_here(p) && !p.bookings.iter().any(|b| b.date == day)) {
+            w.push(base(p, Want::Checkin));
+        }
+        if let Some(p) = pick(&|p| mainland(p) && good_permit(p)) {
+            w.push(WalkIn { finger: Act::Other, ..base(p, Want::Endorsement) });
+        }
+        if let Some(p) = pick(&|p| mainland(p) && good_permit(p)) {
+            w.push(WalkIn { pay: Pay::Decline, ..base(p, Want::Endorsement) });
+        }
+        if let Some(p) = pick(&|p| p.flags.counter_only && !p.permits.is_empty()) {
+            w.push(base(p, Want::Endorsement));
+        }
+        if let Some(p) = code_checkin {
+            w.push(WalkIn { using: Using::Code, ..base(p, Want::Checkin) });
+        }
+        Script { date: Some(day), walkins: w }
+    }
+}

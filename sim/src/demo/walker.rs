@@ -1,0 +1,298 @@
+//! A scripted walk-in user: looks at each screen the kiosk shows and does what the script says a
+//! person would do there.
+
+use super::client::{Client, Events};
+use super::script::{Act, Pay, Take, Using, WalkIn, Want};
+use crate::bio::card_of;
+use crate::control::{KioskEvent, Request, Response, SessionSummary};
+use crate::devices::camera::Presentation;
+use crate::devices::rig::{WorldAction, WorldReply};
+use crate::persona::{Deck, Persona};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use drivers::payment::PaymentMethod;
+use kiosk_ui::Screen;
+use std::time::Duration;
+
+/// What became of one walk-in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WalkInResult {
+    /// Persona id.
+    pub persona: String,
+    /// `checkin` or `endorsement`.
+    pub flow: String,
+    /// `ticket`, `issued` or `refused`.
+    pub outcome: String,
+    /// Stable refusal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Ticket number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Endorsement issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endorsement: Option<String>,
+    /// Fee charged, in fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee_fen: Option<u32>,
+    /// A payment was refunded.
+    pub refunded: bool,
+    /// The kiosk's session id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// Where the permit ended up: `returned`, `retained`, or absent for no permit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permit: Option<String>,
+    /// The refusal message shown (English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Longest a walk-in may take in real time before the walker gives up on the kiosk.
+const WALKIN_LIMIT: Duration = Duration::from_secs(120);
+
+/// The walker: a command connection and an event stream.
+pub struct Walker<'a> {
+    cmd: Client,
+    events: Events,
+    deck: &'a Deck,
+    offset: FixedOffset,
+    screen: Option<Screen>,
+}
+
+fn hall_time(day: NaiveDate, hhmm: &str, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    let t = NaiveTime::parse_from_str(hhmm, "%H:%M").ok()?;
+    day.and_time(t).and_local_timezone(offset).single()
+}
+
+impl<'a> Walker<'a> {
+    /// Connect to a kiosk.
+    pub async fn connect(socket: &std::path::Path, deck: &'a Deck, offset: FixedOffset) -> Result<Walker<'a>, String> {
+        let cmd =
+            Client::connect(socket).await.map_err(|e| format!("cannot reach kioskd at {}: {e}", socket.display()))?;
+        let events = Events::subscribe(socket).await?;
+        Ok(Walker { cmd, events, deck, offset, screen: None })
+    }
+
+    async fn world(&mut self, action: WorldAction) -> Result<WorldReply, String> {
+        match self.cmd.call(&Request::World { action }).await? {
+            Response::World { result } => Ok(result),
+            other => Err(format!("unexpected answer {other:?}")),
+        }
+    }
+
+    async fn touch(&mut self, button: &str) -> Result<(), String> {
+        self.cmd.call(&Request::Touch { button: button.into() }).await.map(|_| ())
+    }
+
+    async fn next_event(&mut self) -> Result<KioskEvent, String> {
+        let e = tokio::time::timeout(WALKIN_LIMIT, self.events.next())
+            .await
+            .map_err(|_| "the kiosk showed nothing new for two minutes".to_string())??;
+        if let KioskEvent::Screen { screen } = &e {
+            self.screen = Some(screen.clone());
+        }
+        Ok(e)
+    }
+
+    /// Wait until the home screen shows (touching "done" on a final screen).
+    async fn back_home(&mut self) -> Result<Screen, String> {
+        loop {
+            if let Some(s) = self.screen.clone() {
+                if s.id == "home" {
+                    return Ok(s);
+                }
+                if s.has_button("done") && matches!(s.id.as_str(), "refusal" | "checkin.ticket" | "endorse.done") {
+                    self.touch("done").await?;
+                }
+            }
+            self.next_event().await?;
+        }
+    }
+
+    fn other_persona(&self, me: &Persona, need_fingers: bool) -> Option<&'a Persona> {
+        self.deck.personas.iter().find(|p| p.id != me.id && (!need_fingers || !p.fingers.is_empty()))
+    }
+
+    /// Perform one walk-in: arrive, act on each screen, leave.
+    pub async fn walk(
+        &mut self,
+        w: &WalkIn,
+        day: NaiveDate,
+        clock: &mut Option<DateTime<FixedOffset>>,
+    ) -> Result<WalkInResult, String> {
+        let me = self.deck.persona(&w.persona).ok_or_else(|| format!("no persona {}", w.persona))?;
+        // Arrive.
+        let booking = me.bookings.iter().find(|b| b.date == day);
+        let arrive = match (&w.at, booking, w.flow) {
+            (Some(at), _, _) => hall_time(day, at, self.offset),
+            (None, Some(b), Want::Checkin) => {
+                hall_time(day, &b.slot_start, self.offset).map(|t| t - chrono::Duration::minutes(10))
+            }
+            _ => None,
+        };
+        if let Some(at) = arrive
+            && clock.is_none_or(|c| at > c)
+        {
+            self.cmd.call(&Request::SetClock { at }).await?;
+            *clock = Some(at);
+        }
+        let home = self.back_home().await?;
+        let button = if w.flow == Want::Checkin { "checkin" } else { "endorse" };
+        let mut result = WalkInResult {
+            persona: me.id.clone(),
+            flow: if w.flow == Want::Checkin { "checkin".into() } else { "endorsement".into() },
+            outcome: "refused".into(),
+            reason: None,
+            ticket: None,
+            endorsement: None,
+            fee_fen: None,
+            refunded: false,
+            session: None,
+            permit: None,
+            message: None,
+        };
+        if !home.has_button(button) {
+            result.reason = Some("out_of_service".into());
+            result.message = home.body.first().map(|t| t.en.clone());
+            return Ok(result);
+        }
+        self.touch(button).await?;
+
+        let card_owner = match &w.card_of {
+            Some(id) => self.deck.persona(id).ok_or_else(|| format!("no persona {id}"))?,
+            None => me,
+        };
+        let card = card_of(card_owner)?;
+        let finger_pattern = match w.finger {
+            Act::Own | Act::Poor => me.fingers.first().map(|f| f.template.clone()),
+            Act::Other => self.other_persona(me, true).and_then(|p| p.fingers.first().map(|f| f.template.clone())),
+            Act::None => None,
+        };
+        let face = match w.face {
+            Act::Own | Act::Poor => Some(me.face.clone()),
+            Act::Other => self.other_persona(me, false).map(|p| p.face.clone()),
+            Act::None => None,
+        };
+        let permit = match w.permit {
+            Some(k) => me.permits.iter().find(|p| p.kind == k),
+            None => me.permits.first(),
+        };
+        let mut acted: Option<Screen> = None;
+        let mut gone = false;
+        let mut inserted = false;
+        let summary: SessionSummary = loop {
+            let event = match &self.screen {
+                Some(s) if acted.as_ref() != Some(&without_countdown(s)) => KioskEvent::Screen { screen: s.clone() },
+                _ => self.next_event().await?,
+            };
+            let screen = match event {
+                KioskEvent::SessionEnded { summary } => break summary,
+                KioskEvent::Screen { screen } => screen,
+            };
+            let plain = without_countdown(&screen);
+            if acted.as_ref() == Some(&plain) || gone {
+                acted = Some(plain);
+                continue;
+            }
+            acted = Some(plain);
+            if w.walk_away_at.as_deref() == Some(screen.id.as_str()) {
+                gone = true;
+                continue;
+            }
+            match screen.id.as_str() {
+                "checkin.present" => match w.using {
+                    Using::Card => {
+                        self.world(WorldAction::PlaceIdCard { card: Box::new(card.clone()) }).await?;
+                    }
+                    Using::Code => {
+                        let code = booking.or(me.bookings.first()).map(|b| b.code.clone()).unwrap_or_default();
+                        self.cmd.call(&Request::EnterCode { code }).await?;
+                    }
+                },
+                "checkin.confirm_card" => {
+                    self.world(WorldAction::PlaceIdCard { card: Box::new(card.clone()) }).await?;
+                }
+                "endorse.documents" => {
+                    if let Some(p) = permit
+                        && screen.body.first().is_some_and(|t| !t.en.starts_with('✓'))
+                    {
+                        let action = WorldAction::InsertPermit { permit: Box::new(p.clone()), upside_down: w.upside_down };
+                        // A permit already in the slot (the reader has it) is not inserted twice.
+                        if !inserted && self.world(action).await.is_ok() {
+                            inserted = true;
+                        }
+                    }
+                    self.world(WorldAction::PlaceIdCard { card: Box::new(card.clone()) }).await?;
+                }
+                "verify" => {
+                    if let Some(f) = &face {
+                        self.world(WorldAction::ShowFace { face: f.clone(), presentation: Presentation::Live }).await?;
+                    }
+                    let finger_wanted = screen.progress.as_ref().is_some_and(|p| p.en.contains("finger"));
+                    if finger_wanted && let Some(pattern) = &finger_pattern {
+                        let poor = w.finger == Act::Poor;
+                        self.world(WorldAction::PlaceFinger { pattern: pattern.clone(), poor }).await?;
+                    }
+                }
+                "endorse.choose" => {
+                    let choice = match &w.choose {
+                        Some(c) if screen.has_button(c) => Some(c.clone()),
+                        Some(_) => None,
+                        None => screen.buttons.iter().find(|b| b.id != "cancel").map(|b| b.id.clone()),
+                    };
+                    match choice {
+                        Some(c) => self.touch(&c).await?,
+                        // What they wanted is not on offer: they give up.
+                        None => self.touch("cancel").await?,
+                    }
+                }
+                "endorse.confirm" => self.touch("confirm").await?,
+                "endorse.pay" => match w.pay {
+                    Pay::Pay => {
+                        self.world(WorldAction::Pay { method: PaymentMethod::Wechat }).await?;
+                    }
+                    Pay::Decline => {
+                        self.world(WorldAction::Decline { reason: "insufficient funds".into() }).await?;
+                    }
+                    Pay::WalkAway => gone = true,
+                },
+                "endorse.take_permit" => {
+                    if w.take_permit == Take::Yes
+                        && let WorldReply::Permit { permit: Some(_) } = self.world(WorldAction::TakePermit).await?
+                    {
+                        result.permit = Some("returned".into());
+                    }
+                }
+                _ => {}
+            }
+        };
+        // Leave: take what is theirs.
+        self.world(WorldAction::RemoveIdCard).await?;
+        self.world(WorldAction::LeaveCamera).await?;
+        self.world(WorldAction::LiftFinger).await?;
+        self.world(WorldAction::TakePrints).await?;
+        if let WorldReply::Permit { permit: Some(_) } = self.world(WorldAction::TakePermit).await? {
+            result.permit = Some("returned".into());
+        }
+        if inserted && result.permit.is_none() {
+            result.permit = Some("retained".into());
+        }
+        if let Some(s) = &self.screen
+            && s.id == "refusal"
+        {
+            result.message = s.body.first().map(|t| t.en.clone());
+        }
+        result.outcome = summary.outcome;
+        result.reason = summary.reason;
+        result.ticket = summary.ticket;
+        result.endorsement = summary.endorsement;
+        result.fee_fen = summary.fee_fen;
+        result.refunded = summary.refunded;
+        result.session = Some(summary.session);
+        Ok(result)
+    }
+}
+
+fn without_countdown(s: &Screen) -> Screen {
+    Screen { countdown: None, ..s.clone() }
+}

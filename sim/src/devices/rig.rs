@@ -1,0 +1,285 @@
+//! A full set of simulated devices (the daemon's side) with the handles to act on them (the world's
+//! side), and the world actions a walk-in user, staff member or test performs.
+
+use super::camera::{CameraHandle, Presentation};
+use super::fingerprint::{FingerprintHandle, PlacedFinger};
+use super::idcard::IdCardHandle;
+use super::payment::{PayerAction, PaymentHandle};
+use super::permit_slot::{EndorserHandle, PermitCard, PermitHandle};
+use super::receipt::ReceiptHandle;
+use super::{SimHandle, Timing};
+use crate::bio::{SimFaceVerifier, SimPhotoDecoder};
+use crate::persona::Permit;
+use drivers::biometric::Biometric;
+use drivers::idcard::IdCard;
+use drivers::payment::PaymentMethod;
+use drivers::{DeviceKind, DeviceSet, FaultKind};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How fast the simulated devices work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speed {
+    /// No latency at all (benchmarks, fast tests).
+    Zero,
+    /// A few milliseconds per operation (demos, tests).
+    #[default]
+    Fast,
+    /// The times of real devices (reads about a second, the card write about 40 s).
+    Realistic,
+}
+
+impl Speed {
+    /// The timing of a device kind at this speed.
+    pub fn timing(self, kind: DeviceKind) -> Timing {
+        let ms = |latency: u64, timeout: u64| Timing {
+            latency: Duration::from_millis(latency),
+            answer_timeout: Duration::from_millis(timeout),
+        };
+        match self {
+            Speed::Zero => Timing::zero(),
+            Speed::Fast => ms(
+                match kind {
+                    DeviceKind::Endorser => 40,
+                    DeviceKind::Receipt => 15,
+                    _ => 5,
+                },
+                100,
+            ),
+            Speed::Realistic => match kind {
+                DeviceKind::IdCard => ms(800, 5000),
+                DeviceKind::Permit => ms(1500, 5000),
+                DeviceKind::Fingerprint => ms(900, 1000),
+                DeviceKind::Camera => ms(600, 2000),
+                DeviceKind::Endorser => ms(40_000, 60_000),
+                DeviceKind::Receipt => ms(2500, 3000),
+                DeviceKind::Payment => ms(300, 10_000),
+            },
+        }
+    }
+}
+
+/// What the rig is built with.
+#[derive(Debug, Clone)]
+pub struct RigOptions {
+    /// Device speed.
+    pub speed: Speed,
+    /// Seed of capture noise.
+    pub seed: u64,
+    /// Receipt paper, in documents.
+    pub paper: u32,
+    /// Endorsement printer ribbon, in prints.
+    pub ribbon: u32,
+    /// Where printed documents are kept as text files.
+    pub print_dir: Option<PathBuf>,
+}
+
+impl Default for RigOptions {
+    fn default() -> Self {
+        RigOptions { speed: Speed::Fast, seed: 1, paper: 500, ribbon: 300, print_dir: None }
+    }
+}
+
+/// The world's side of every simulated device.
+#[derive(Debug, Clone)]
+pub struct Rig {
+    /// ID card reader.
+    pub idcard: IdCardHandle,
+    /// Permit reader (and the card path).
+    pub permit: PermitHandle,
+    /// Fingerprint scanner.
+    pub fingerprint: FingerprintHandle,
+    /// Camera.
+    pub camera: CameraHandle,
+    /// Endorsement printer.
+    pub endorser: EndorserHandle,
+    /// Receipt printer.
+    pub receipt: ReceiptHandle,
+    /// Payment terminal.
+    pub payment: PaymentHandle,
+}
+
+/// Build a full simulated device set and its rig.
+pub fn build(opts: &RigOptions) -> (DeviceSet, Rig) {
+    let t = |k| opts.speed.timing(k);
+    let (idcard, idcard_h) = super::idcard::new(t(DeviceKind::IdCard));
+    let (permit, permit_h, endorser, endorser_h) =
+        super::permit_slot::new(t(DeviceKind::Permit), t(DeviceKind::Endorser), opts.ribbon);
+    let (fingerprint, fingerprint_h) = super::fingerprint::new(t(DeviceKind::Fingerprint), opts.seed);
+    let (camera, camera_h) = super::camera::new(t(DeviceKind::Camera), opts.seed);
+    let (receipt, receipt_h) = super::receipt::new(t(DeviceKind::Receipt), opts.paper, opts.print_dir.clone());
+    let (payment, payment_h) = super::payment::new(t(DeviceKind::Payment));
+    (
+        DeviceSet {
+            idcard: Box::new(idcard),
+            permit: Box::new(permit),
+            fingerprint: Box::new(fingerprint),
+            camera: Box::new(camera),
+            endorser: Box::new(endorser),
+            receipt: Box::new(receipt),
+            payment: Box::new(payment),
+            photo_decoder: Arc::new(SimPhotoDecoder),
+            face_verifier: Arc::new(SimFaceVerifier::default()),
+        },
+        Rig {
+            idcard: idcard_h,
+            permit: permit_h,
+            fingerprint: fingerprint_h,
+            camera: camera_h,
+            endorser: endorser_h,
+            receipt: receipt_h,
+            payment: payment_h,
+        },
+    )
+}
+
+/// Something a person does to the machine (or a developer does to a device).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum WorldAction {
+    /// Lay an ID card on the reader.
+    PlaceIdCard {
+        /// The card.
+        card: Box<IdCard>,
+    },
+    /// Take the ID card off the reader.
+    RemoveIdCard,
+    /// Push a permit into the slot.
+    InsertPermit {
+        /// The permit.
+        permit: Box<Permit>,
+        /// The wrong way round.
+        #[serde(default)]
+        upside_down: bool,
+    },
+    /// Take the permit from the exit slot.
+    TakePermit,
+    /// Put a finger on the scanner.
+    PlaceFinger {
+        /// The enrolled pattern of the finger.
+        pattern: Biometric,
+        /// Dry or moving.
+        #[serde(default)]
+        poor: bool,
+    },
+    /// Lift the finger.
+    LiftFinger,
+    /// A face comes into view.
+    ShowFace {
+        /// Face signature (32 hex characters).
+        face: String,
+        /// How it is presented.
+        #[serde(default)]
+        presentation: Presentation,
+    },
+    /// The face leaves.
+    LeaveCamera,
+    /// Pay the open order.
+    Pay {
+        /// How.
+        method: PaymentMethod,
+    },
+    /// The bank declines the open order.
+    Decline {
+        /// Why.
+        reason: String,
+    },
+    /// Take the prints from the tray.
+    TakePrints,
+    /// Inject a fault into a device (`null` clears it).
+    Fault {
+        /// Which device.
+        device: DeviceKind,
+        /// Which fault.
+        fault: Option<FaultKind>,
+    },
+    /// Change a device's latency.
+    Latency {
+        /// Which device.
+        device: DeviceKind,
+        /// Milliseconds per operation.
+        ms: u64,
+    },
+    /// Refill paper (receipt) or ribbon (endorser).
+    Refill {
+        /// Which device.
+        device: DeviceKind,
+        /// Documents or prints.
+        amount: u32,
+    },
+}
+
+/// What a world action gives back.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "reply")]
+pub enum WorldReply {
+    /// Done.
+    Done,
+    /// The permit taken (none if the exit slot was empty).
+    Permit {
+        /// The permit, with what its chip now holds.
+        permit: Option<Permit>,
+    },
+    /// The prints taken, as text.
+    Prints {
+        /// One text per document.
+        texts: Vec<String>,
+    },
+}
+
+impl Rig {
+    /// The handle of a device kind.
+    pub fn handle(&self, kind: DeviceKind) -> &dyn SimHandle {
+        match kind {
+            DeviceKind::IdCard => &self.idcard,
+            DeviceKind::Permit => &self.permit,
+            DeviceKind::Fingerprint => &self.fingerprint,
+            DeviceKind::Camera => &self.camera,
+            DeviceKind::Endorser => &self.endorser,
+            DeviceKind::Receipt => &self.receipt,
+            DeviceKind::Payment => &self.payment,
+        }
+    }
+
+    /// Perform a world action.
+    pub fn apply(&self, action: WorldAction) -> Result<WorldReply, String> {
+        match action {
+            WorldAction::PlaceIdCard { card } => self.idcard.place(*card),
+            WorldAction::RemoveIdCard => {
+                self.idcard.remove();
+            }
+            WorldAction::InsertPermit { permit, upside_down } => {
+                self.permit.insert(PermitCard { permit: *permit, upside_down })?;
+            }
+            WorldAction::TakePermit => {
+                return Ok(WorldReply::Permit { permit: self.permit.take().map(|c| c.permit) });
+            }
+            WorldAction::PlaceFinger { pattern, poor } => self.fingerprint.place(PlacedFinger { pattern, poor }),
+            WorldAction::LiftFinger => self.fingerprint.lift(),
+            WorldAction::ShowFace { face, presentation } => {
+                self.camera.show(crate::bio::face_signature(&face)?, presentation)
+            }
+            WorldAction::LeaveCamera => self.camera.leave(),
+            WorldAction::Pay { method } => self.payment.act(PayerAction::Pay { method }),
+            WorldAction::Decline { reason } => self.payment.act(PayerAction::Decline { reason }),
+            WorldAction::TakePrints => {
+                return Ok(WorldReply::Prints { texts: self.receipt.take().iter().map(|d| d.to_text()).collect() });
+            }
+            WorldAction::Fault { device, fault } => self.handle(device).set_fault(fault)?,
+            WorldAction::Latency { device, ms } => {
+                let mut t = self.handle(device).timing();
+                t.latency = Duration::from_millis(ms);
+                self.handle(device).set_timing(t);
+            }
+            WorldAction::Refill { device, amount } => match device {
+                DeviceKind::Receipt => self.receipt.refill(amount),
+                DeviceKind::Endorser => self.endorser.refill(amount),
+                other => return Err(format!("a {other} device has nothing to refill")),
+            },
+        }
+        Ok(WorldReply::Done)
+    }
+}

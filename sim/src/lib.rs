@@ -1,0 +1,11 @@
+//! The simulator: simulated kiosk devices with real behaviour, persona decks, the scripted walk-in
+//! users of `kiosk-sim demo`, and the control protocol they use to act on a running kioskd.
+//!
+//! Nothing here depends on the daemon: `kiosk-sim demo` starts `kioskd` as a separate process and
+//! talks to it over its simulator control socket ([`control`]).
+
+pub mod bio;
+pub mod control;
+pub mod demo;
+pub mod devices;
+pub mod persona;

@@ -1,0 +1,191 @@
+//! kiosk-sim: the kiosk simulator's command line.
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use sim::demo::{self, KioskSetup, Script};
+use sim::persona::{Deck, generate::generate};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kiosk-sim", version, about = "Simulated devices, personas and walk-ins for kioskd")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a persona deck (TOML) to standard output.
+    Personas {
+        /// How many personas.
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        /// Seed: the same seed gives the same deck.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The deck's day, YYYY-MM-DD (default: today, hall time +08:00).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Check a persona deck and report every problem.
+    CheckDeck {
+        /// The deck.
+        file: PathBuf,
+    },
+    /// Start kioskd with every device simulated and run scripted walk-ins through it.
+    Demo {
+        /// Persona deck (default: 40 personas, seed 1, for today).
+        #[arg(long)]
+        personas: Option<PathBuf>,
+        /// Walk-in script (default: a check-in, an endorsement and several refusals).
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// One JSON object per walk-in.
+        #[arg(long)]
+        json: bool,
+        /// Keep the SQLite store and every print here (default: a temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The hall the kiosk stands in (default: the deck's first hall).
+        #[arg(long)]
+        hall: Option<String>,
+        /// Device speed: zero, fast or realistic.
+        #[arg(long, default_value = "fast")]
+        speed: String,
+        /// How many times faster than real time the kiosk's timers run.
+        #[arg(long, default_value_t = 20.0)]
+        time_scale: f64,
+        /// Show kioskd's log.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+fn hall_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+use chrono::Offset;
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Cmd::Personas { count, seed, date } => {
+            let date = date.unwrap_or_else(|| Utc::now().with_timezone(&hall_offset()).date_naive());
+            match generate(count, seed, date).to_toml() {
+                Ok(t) => {
+                    print!("{t}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("kiosk-sim: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::CheckDeck { file } => match Deck::load(&file) {
+            Ok(d) => {
+                println!("{}: ok, {} personas, {} halls", file.display(), d.personas.len(), d.halls.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        },
+        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose } => {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("kiosk-sim: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let args = DemoArgs { personas, script, json, data_dir, hall, speed, time_scale, verbose };
+            match rt.block_on(run_demo(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kiosk-sim demo: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+struct DemoArgs {
+    personas: Option<PathBuf>,
+    script: Option<PathBuf>,
+    json: bool,
+    data_dir: Option<PathBuf>,
+    hall: Option<String>,
+    speed: String,
+    time_scale: f64,
+    verbose: bool,
+}
+
+async fn run_demo(a: DemoArgs) -> Result<(), String> {
+    if !matches!(a.speed.as_str(), "zero" | "fast" | "realistic") {
+        return Err(format!("--speed {:?}: expected zero, fast or realistic", a.speed));
+    }
+    let tmp;
+    let keep = a.data_dir.is_some();
+    let data_dir = match a.data_dir {
+        Some(d) => d,
+        None => {
+            tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            tmp.path().to_path_buf()
+        }
+    };
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    let data_dir = std::fs::canonicalize(&data_dir).map_err(|e| e.to_string())?;
+    let deck_path = match a.personas {
+        Some(p) => std::fs::canonicalize(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => {
+            let today = Utc::now().with_timezone(&hall_offset()).date_naive();
+            let p = data_dir.join("personas.toml");
+            std::fs::write(&p, generate(40, 1, today).to_toml()?).map_err(|e| e.to_string())?;
+            p
+        }
+    };
+    let deck = Deck::load(&deck_path).map_err(|e| e.to_string())?;
+    let hall = match a.hall.or_else(|| deck.halls.first().map(|h| h.id.clone())) {
+        Some(h) => h,
+        None => return Err("the deck names no hall; pass --hall".into()),
+    };
+    let script = match &a.script {
+        Some(p) => Script::load(p, &deck)?,
+        None => Script::default_for(&deck, &hall),
+    };
+    let day = script.date.unwrap_or(deck.date);
+    let policy = data_dir.join("policy.toml");
+    std::fs::write(&policy, include_str!("../data/policy.toml")).map_err(|e| e.to_string())?;
+    let setup = KioskSetup {
+        kioskd: demo::find_kioskd()?,
+        data_dir: data_dir.clone(),
+        deck: deck_path,
+        policy,
+        hall,
+        start: format!("{day}T08:00:00+08:00"),
+        time_scale: a.time_scale,
+        speed: a.speed,
+        verbose: a.verbose,
+    };
+    let kiosk = setup.start().await?;
+    let json = a.json;
+    let result = demo::run_script(&kiosk, &deck, &script, hall_offset(), |r| {
+        if json {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        } else {
+            println!("{}", demo::line(r));
+        }
+    })
+    .await;
+    let stopped = kiosk.stop().await;
+    result?;
+    stopped?;
+    if !json && keep {
+        eprintln!("store and prints: {}", data_dir.display());
+    }
+    Ok(())
+}

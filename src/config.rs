@@ -1,0 +1,239 @@
+//! kioskd's configuration: one TOML file, defaults that work, unknown keys rejected, and errors that
+//! name the key and say what was expected.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// This kiosk's id (unique in the province), e.g. `gz-tianhe-03`.
+    #[serde(default = "default_kiosk_id")]
+    pub kiosk_id: String,
+    /// The hall this kiosk stands in.
+    #[serde(default = "default_hall")]
+    pub hall_id: String,
+    /// Prefix of this kiosk's queue numbers, unique within the hall (1 to 3 letters or digits).
+    #[serde(default = "default_prefix")]
+    pub ticket_prefix: String,
+    /// Hall time zone as a UTC offset; mainland China is `+08:00`.
+    #[serde(default = "default_tz")]
+    pub utc_offset: String,
+    /// Where the store lives.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Policy data (fees, windows, timeouts): a TOML file from central.
+    pub policy_file: PathBuf,
+    /// The store.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Devices.
+    #[serde(default)]
+    pub devices: DevicesConfig,
+    /// The simulator (when devices are simulated).
+    #[serde(default)]
+    pub sim: SimConfig,
+}
+
+/// Store settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite `synchronous`: `full` (survives power loss; the default) or `normal`.
+    #[serde(default = "default_sync")]
+    pub synchronous: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { synchronous: default_sync() }
+    }
+}
+
+/// Device backends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevicesConfig {
+    /// `simulated`: every device simulated in process (real backends come with the wire protocols).
+    #[serde(default = "default_mode")]
+    pub mode: String,
+}
+
+impl Default for DevicesConfig {
+    fn default() -> Self {
+        DevicesConfig { mode: default_mode() }
+    }
+}
+
+/// The simulator, when devices are simulated.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// Persona deck: the simulated central's bookings, applicants and flags.
+    pub deck: Option<PathBuf>,
+    /// Device speed: `zero`, `fast`, `realistic`.
+    #[serde(default)]
+    pub speed: sim::devices::rig::Speed,
+    /// Seed of capture noise.
+    #[serde(default)]
+    pub seed: u64,
+    /// The kiosk's clock starts at this time (RFC 3339) instead of the real time.
+    pub start_time: Option<String>,
+    /// Timers run this many times faster than real time (1.0 = real time).
+    #[serde(default = "one")]
+    pub time_scale: f64,
+    /// Unix socket for the simulator's control protocol.
+    pub control_socket: Option<PathBuf>,
+    /// Keep every printed ticket and receipt as a text file here.
+    pub print_dir: Option<PathBuf>,
+}
+
+fn default_kiosk_id() -> String {
+    "kiosk-01".into()
+}
+fn default_hall() -> String {
+    "gz-tianhe".into()
+}
+fn default_prefix() -> String {
+    "A".into()
+}
+fn default_tz() -> String {
+    "+08:00".into()
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("/var/lib/kioskd")
+}
+fn default_sync() -> String {
+    "full".into()
+}
+fn default_mode() -> String {
+    "simulated".into()
+}
+fn one() -> f64 {
+    1.0
+}
+
+/// A configuration error: where and what.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Cannot read the file.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key, or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// Path.
+        path: String,
+        /// The parser's message (names the key and the line).
+        message: String,
+    },
+    /// A value is out of its range.
+    #[error("{path}: key `{key}`: {message}")]
+    Value {
+        /// Path.
+        path: String,
+        /// Key.
+        key: String,
+        /// What is expected.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Load and validate a configuration file.
+    pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| vec![ConfigError::Io { path: p.clone(), source }])?;
+        Config::parse(&text, &p)
+    }
+
+    /// Parse and validate configuration text; `path` is used in messages.
+    pub fn parse(text: &str, path: &str) -> Result<Config, Vec<ConfigError>> {
+        let cfg: Config =
+            toml::from_str(text).map_err(|e| vec![ConfigError::Parse { path: path.into(), message: e.to_string() }])?;
+        let mut errors = Vec::new();
+        let mut bad = |key: &str, message: &str| {
+            errors.push(ConfigError::Value { path: path.into(), key: key.into(), message: message.into() })
+        };
+        if cfg.kiosk_id.is_empty() || cfg.kiosk_id.len() > 64 {
+            bad("kiosk_id", "expected 1 to 64 characters");
+        }
+        if cfg.hall_id.is_empty() {
+            bad("hall_id", "expected the id of this kiosk's hall");
+        }
+        let pfx = &cfg.ticket_prefix;
+        if pfx.is_empty() || pfx.len() > 3 || !pfx.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bad("ticket_prefix", "expected 1 to 3 letters or digits");
+        }
+        if cfg.utc_offset().is_none() {
+            bad("utc_offset", "expected an offset like +08:00");
+        }
+        if !matches!(cfg.store.synchronous.as_str(), "full" | "normal") {
+            bad("store.synchronous", "expected \"full\" or \"normal\"");
+        }
+        if cfg.devices.mode != "simulated" {
+            bad("devices.mode", "expected \"simulated\" (real backends are not built into this version)");
+        }
+        if !(cfg.sim.time_scale.is_finite() && cfg.sim.time_scale >= 0.01 && cfg.sim.time_scale <= 10_000.0) {
+            bad("sim.time_scale", "expected a number from 0.01 to 10000");
+        }
+        if let Some(t) = &cfg.sim.start_time
+            && chrono::DateTime::parse_from_rfc3339(t).is_err()
+        {
+            bad("sim.start_time", "expected an RFC 3339 time like 2026-11-21T09:00:00+08:00");
+        }
+        if errors.is_empty() { Ok(cfg) } else { Err(errors) }
+    }
+
+    /// The hall's UTC offset.
+    pub fn utc_offset(&self) -> Option<chrono::FixedOffset> {
+        let s = self.utc_offset.as_str();
+        let sign = match s.get(..1)? {
+            "+" => 1,
+            "-" => -1,
+            _ => return None,
+        };
+        let (h, m) = s.get(1..)?.split_once(':')?;
+        let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+        if h.len() != 2 || m.len() != 2 || secs > 14 * 3600 {
+            return None;
+        }
+        chrono::FixedOffset::east_opt(sign * secs)
+    }
+
+    /// Path of the SQLite store.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("kioskd.sqlite")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_has_working_defaults() {
+        let c = Config::parse("policy_file = \"p.toml\"\n", "t").unwrap();
+        assert_eq!(c.utc_offset().unwrap().local_minus_utc(), 8 * 3600);
+        assert_eq!(c.store.synchronous, "full");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = Config::parse("policy_file = \"p\"\nticket_prefix = \"TOOLONG\"\nutc_offset = \"8\"\n", "k.toml")
+            .unwrap_err();
+        let all: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.contains("ticket_prefix")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("utc_offset")), "{all:?}");
+        let e = Config::parse("policy_file = \"p\"\ncolour = 3\n", "k.toml").unwrap_err();
+        assert!(e[0].to_string().contains("unknown field `colour`"), "{}", e[0]);
+        let e = Config::parse("policy_file = 3\n", "k.toml").unwrap_err();
+        assert!(e[0].to_string().contains("policy_file"), "{}", e[0]);
+    }
+}

@@ -1,0 +1,18 @@
+//! kioskd: the daemon of the exit-entry self-service kiosk.
+//!
+//! - [`session`]: the two walk-in flows as a pure state machine.
+//! - [`store`]: the local SQLite store (journal, bookings cache, tickets, payments, endorsements,
+//!   outbox, audit chain).
+//! - [`runtime`]: the thin async shell that feeds the machine with device events, touches and timers
+//!   and performs its effects, journaling each transition first.
+//! - [`central`], [`policy`], [`config`], [`clock`], [`documents`]: what the shell needs around it.
+
+pub mod central;
+pub mod clock;
+pub mod config;
+pub mod control_socket;
+pub mod documents;
+pub mod policy;
+pub mod runtime;
+pub mod session;
+pub mod store;

@@ -1,0 +1,153 @@
+//! kioskd: the exit-entry self-service kiosk daemon.
+
+use clap::{Parser, Subcommand};
+use kioskd::central::{Central, DeckCentral};
+use kioskd::clock::Clock;
+use kioskd::config::Config;
+use kioskd::policy::Policy;
+use kioskd::runtime::{Identity, Kiosk, Request};
+use kioskd::store::Store;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "kioskd", version, about = "The exit-entry self-service kiosk daemon")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk.
+    Run {
+        /// Configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Check a configuration file and report every error.
+    CheckConfig {
+        /// Configuration file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::CheckConfig { file } => match load(&file) {
+            Ok(_) => {
+                println!("{}: ok", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{e}");
+                }
+                ExitCode::from(2)
+            }
+        },
+        Command::Run { config } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("KIOSKD_LOG").unwrap_or_else(|_| "info".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let cfg = match load(&config) {
+                Ok(c) => c,
+                Err(errors) => {
+                    for e in errors {
+                        eprintln!("{e}");
+                    }
+                    return ExitCode::from(2);
+                }
+            };
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("kioskd: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(run(cfg.0, cfg.1)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kioskd: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Load the configuration and the policy it names.
+fn load(path: &std::path::Path) -> Result<(Config, Policy), Vec<String>> {
+    let cfg = Config::load(path).map_err(|es| es.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+    let policy_path = resolve(path, &cfg.policy_file);
+    let policy = Policy::load(&policy_path).map_err(|e| vec![format!("{}: key `policy_file`: {e}", path.display())])?;
+    Ok((cfg, policy))
+}
+
+/// A relative path in the config is relative to the config file.
+fn resolve(config: &std::path::Path, p: &std::path::Path) -> PathBuf {
+    if p.is_absolute() { p.to_path_buf() } else { config.parent().unwrap_or(std::path::Path::new(".")).join(p) }
+}
+
+async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
+    let offset = cfg.utc_offset().ok_or("bad utc_offset")?;
+    let clock = match &cfg.sim.start_time {
+        Some(t) => {
+            let start = chrono::DateTime::parse_from_rfc3339(t).map_err(|e| format!("sim.start_time: {e}"))?;
+            Clock::simulated(start.with_timezone(&offset), cfg.sim.time_scale)
+        }
+        None if cfg.sim.time_scale != 1.0 => Clock::simulated(Clock::system(offset).now(), cfg.sim.time_scale),
+        None => Clock::system(offset),
+    };
+    let store = Store::open(&cfg.store_path(), &cfg.store.synchronous, &cfg.kiosk_id, &cfg.ticket_prefix)
+        .map_err(|e| e.to_string())?;
+    if let Some(dir) = &cfg.sim.print_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("sim.print_dir {}: {e}", dir.display()))?;
+    }
+    let opts = sim::devices::rig::RigOptions {
+        speed: cfg.sim.speed,
+        seed: cfg.sim.seed,
+        print_dir: cfg.sim.print_dir.clone(),
+        ..Default::default()
+    };
+    let (set, rig) = sim::devices::rig::build(&opts);
+    let central: Arc<dyn Central> = match &cfg.sim.deck {
+        Some(path) => {
+            let deck = sim::persona::Deck::load(path).map_err(|e| e.to_string())?;
+            Arc::new(DeckCentral::new(deck))
+        }
+        None => Arc::new(kioskd::central::Unreachable),
+    };
+    let id = Identity { kiosk_id: cfg.kiosk_id.clone(), hall_id: cfg.hall_id.clone() };
+    let devices = kioskd::runtime::tasks::Devices::new(set);
+    let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, devices);
+    kiosk.prepare().await.map_err(|e| e.to_string())?;
+    if let Some(path) = &cfg.sim.control_socket {
+        let (path, handle, clock) = (path.clone(), handle.clone(), clock.clone());
+        tokio::spawn(async move {
+            if let Err(e) = kioskd::control_socket::serve(&path, handle, rig, clock).await {
+                tracing::error!(error = %e, path = %path.display(), "control socket failed");
+            }
+        });
+    }
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        stopper.send(Request::Shutdown);
+    });
+    tracing::info!(kiosk = %cfg.kiosk_id, hall = %cfg.hall_id, "ready");
+    kiosk.run().await.map_err(|e| e.to_string())
+}

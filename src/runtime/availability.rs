@@ -1,0 +1,43 @@
+//! Which flows the kiosk can offer, from its devices' health: a flow whose device is unhealthy is
+//! shown as out of service, with the device named, until the device recovers.
+
+use crate::policy::Policy;
+use crate::session::{Flow, device_zh};
+use drivers::{DeviceKind, Health};
+use kiosk_ui::{Availability, Text, View};
+use std::collections::BTreeMap;
+
+/// Why `flow` cannot be offered now, if it cannot.
+pub fn flow(flow: Flow, health: &BTreeMap<DeviceKind, Health>, policy: &Policy) -> Option<Text> {
+    for kind in flow.devices() {
+        match health.get(kind) {
+            Some(h) if h.is_usable() => {}
+            Some(h) => {
+                let state = match (h.state, h.media) {
+                    (drivers::DeviceState::HardwareError(f), _) => f.name().to_string(),
+                    (_, Some(drivers::MediaState::Out)) => "out of stock".into(),
+                    (_, Some(drivers::MediaState::Jammed)) => "jammed".into(),
+                    (s, _) => format!("{s:?}").to_lowercase(),
+                };
+                return Some(Text::new(
+                    format!("{}故障（{state}）", device_zh(*kind)),
+                    format!("{kind} fault ({state})"),
+                ));
+            }
+            None => return Some(Text::new(format!("{}未就绪", device_zh(*kind)), format!("{kind} not ready"))),
+        }
+    }
+    if flow == Flow::Endorsement && policy.endorsements.is_empty() {
+        return Some(Text::new("缺少收费标准", "no fee table from central"));
+    }
+    None
+}
+
+/// The home view.
+pub fn home(health: &BTreeMap<DeviceKind, Health>, policy: &Policy) -> View {
+    let avail = |f| match flow(f, health, policy) {
+        None => Availability::Available,
+        Some(why) => Availability::OutOfService { why },
+    };
+    View::Home { checkin: avail(Flow::Checkin), endorse: avail(Flow::Endorsement) }
+}

@@ -1,0 +1,541 @@
+//! The thin async shell around the session machine.
+//!
+//! One event loop owns the store, the current session and its in-memory secrets. Device work runs
+//! as tasks (see [`tasks`]) that answer with session inputs. For every input the loop steps the
+//! machine, commits the new state with its records, and only then performs the effects.
+
+pub mod availability;
+pub mod tasks;
+
+use crate::central::Central;
+use crate::clock::Clock;
+use crate::policy::Policy;
+use crate::session::{Ctx, Effect, Flow, Input, Session};
+use crate::store::{Store, StoreError};
+use drivers::{DeviceKind, Health};
+use kiosk_ui::{Screen, View};
+use sim::control::{KioskEvent, SessionSummary};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+use tasks::{Devices, Secrets};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+/// How often device health is polled while the kiosk is idle.
+const HEALTH_EVERY: Duration = Duration::from_secs(2);
+/// How long a final screen stays before the home screen returns (kiosk time).
+const FINAL_SCREEN: Duration = Duration::from_secs(10);
+
+/// Who this kiosk is.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Kiosk id.
+    pub kiosk_id: String,
+    /// Hall id.
+    pub hall_id: String,
+}
+
+/// What can be asked of a running kiosk.
+#[derive(Debug)]
+pub enum Request {
+    /// A touch.
+    Touch(String),
+    /// A typed booking code.
+    Code(String),
+    /// Device health, answered.
+    Health(oneshot::Sender<Vec<Health>>),
+    /// Stop.
+    Shutdown,
+}
+
+enum Event {
+    Request(Request),
+    Device { session: String, input: Input, secrets: Option<Secrets> },
+    Health(Health),
+}
+
+/// A handle to a running kiosk.
+#[derive(Clone)]
+pub struct KioskHandle {
+    tx: mpsc::UnboundedSender<Event>,
+    screen: watch::Receiver<Screen>,
+    events: broadcast::Sender<KioskEvent>,
+}
+
+impl KioskHandle {
+    /// Send a request; false if the kiosk has stopped.
+    pub fn send(&self, r: Request) -> bool {
+        self.tx.send(Event::Request(r)).is_ok()
+    }
+    /// The screen shown now.
+    pub fn screen(&self) -> Screen {
+        self.screen.borrow().clone()
+    }
+    /// A receiver of screens.
+    pub fn screens(&self) -> watch::Receiver<Screen> {
+        self.screen.clone()
+    }
+    /// Subscribe to events.
+    pub fn subscribe(&self) -> broadcast::Receiver<KioskEvent> {
+        self.events.subscribe()
+    }
+    /// Devices' health as last polled.
+    pub async fn health(&self) -> Vec<Health> {
+        let (tx, rx) = oneshot::channel();
+        if !self.send(Request::Health(tx)) {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+}
+
+/// The kiosk.
+pub struct Kiosk {
+    id: Identity,
+    policy: Policy,
+    store: Store,
+    clock: Clock,
+    central: std::sync::Arc<dyn Central>,
+    devices: Devices,
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+    screen_tx: watch::Sender<Screen>,
+    events: broadcast::Sender<KioskEvent>,
+    session: Option<Session>,
+    secrets: Option<Secrets>,
+    tasks: Vec<(bool, AbortHandle)>,
+    queue: VecDeque<Input>,
+    recovering: VecDeque<Session>,
+    view: View,
+    deadline: Option<Instant>,
+    final_until: Option<Instant>,
+    health: BTreeMap<DeviceKind, Health>,
+    next_health: Instant,
+}
+
+/// Why the kiosk stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The store failed: the kiosk cannot keep its promises without it.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Kiosk {
+    /// A kiosk over a store and devices; nothing runs until [`Kiosk::run`].
+    pub fn new(
+        id: Identity,
+        policy: Policy,
+        store: Store,
+        clock: Clock,
+        central: std::sync::Arc<dyn Central>,
+        devices: Devices,
+    ) -> (Kiosk, KioskHandle) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let view = View::Working { what: kiosk_ui::Text::new("正在启动", "Starting") };
+        let (screen_tx, screen_rx) = watch::channel(kiosk_ui::screen(&view));
+        let (events, _) = broadcast::channel(256);
+        let handle = KioskHandle { tx: tx.clone(), screen: screen_rx, events: events.clone() };
+        let kiosk = Kiosk {
+            id,
+            policy,
+            store,
+            clock,
+            central,
+            devices,
+            tx,
+            rx,
+            screen_tx,
+            events,
+            session: None,
+            secrets: None,
+            tasks: Vec::new(),
+            queue: VecDeque::new(),
+            recovering: VecDeque::new(),
+            view,
+            deadline: None,
+            final_until: None,
+            health: BTreeMap::new(),
+            next_health: Instant::now(),
+        };
+        (kiosk, handle)
+    }
+
+    /// Load bookings, probe the devices and find the sessions a restart interrupted. After this the
+    /// kiosk is ready (READY=1).
+    pub async fn prepare(&mut self) -> Result<(), RunError> {
+        let today = self.clock.now().date_naive();
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        match self.central.bookings(today, tomorrow).await {
+            Ok(b) => {
+                let n = self.store.ingest_bookings(&b)?;
+                tracing::info!(bookings = n, "bookings cached");
+            }
+            Err(e) => tracing::warn!(error = %e, "central unreachable at start: using the cached bookings"),
+        }
+        for kind in DeviceKind::ALL {
+            let h = self.devices.health(kind).await;
+            self.health.insert(kind, h);
+        }
+        self.recovering = self.store.open_sessions()?.into();
+        if !self.recovering.is_empty() {
+            tracing::warn!(sessions = self.recovering.len(), "resuming sessions interrupted by a restart");
+        }
+        self.store.audit("start", &format!("kiosk {} hall {}", self.id.kiosk_id, self.id.hall_id), self.clock.now())?;
+        Ok(())
+    }
+
+    /// Run until a shutdown request.
+    pub async fn run(mut self) -> Result<(), RunError> {
+        self.reconcile_refunds().await?;
+        self.next_session_or_home()?;
+        loop {
+            while let Some(input) = self.queue.pop_front() {
+                self.feed(input)?;
+            }
+            let wake = self.next_wake();
+            let event = tokio::select! {
+                e = self.rx.recv() => e,
+                _ = tokio::time::sleep_until(wake) => None,
+            };
+            match event {
+                Some(Event::Request(Request::Shutdown)) => break,
+                Some(e) => self.on_event(e)?,
+                None => self.on_timer()?,
+            }
+        }
+        for (_, t) in self.tasks.drain(..) {
+            t.abort();
+        }
+        self.store.audit("stop", &self.id.kiosk_id, self.clock.now())?;
+        Ok(())
+    }
+
+    fn next_wake(&self) -> Instant {
+        let mut wake = self.next_health;
+        if let Some(d) = self.deadline {
+            wake = wake.min(d);
+            let warn = self.clock.real(Duration::from_secs(self.policy.session.warn_before_s as u64));
+            let warn_at = d.checked_sub(warn).unwrap_or(d);
+            let now = Instant::now();
+            wake = wake.min(if now < warn_at { warn_at } else { now + self.clock.real(Duration::from_secs(1)) });
+        }
+        if let Some(f) = self.final_until {
+            wake = wake.min(f);
+        }
+        wake
+    }
+
+    fn on_timer(&mut self) -> Result<(), RunError> {
+        let now = Instant::now();
+        if now >= self.next_health {
+            self.poll_health();
+        }
+        if self.final_until.is_some_and(|f| now >= f) {
+            self.final_until = None;
+            self.next_session_or_home()?;
+        }
+        if let Some(d) = self.deadline {
+            if now >= d {
+                self.deadline = None;
+                self.queue.push_back(Input::Timeout);
+            } else {
+                self.render();
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_health(&mut self) {
+        self.next_health = Instant::now() + HEALTH_EVERY;
+        for kind in DeviceKind::ALL {
+            let (d, tx) = (self.devices.clone(), self.tx.clone());
+            tokio::spawn(async move {
+                let h = d.health(kind).await;
+                let _ = tx.send(Event::Health(h));
+            });
+        }
+    }
+
+    fn on_event(&mut self, e: Event) -> Result<(), RunError> {
+        match e {
+            Event::Request(Request::Touch(button)) => self.on_touch(button)?,
+            Event::Request(Request::Code(code)) => {
+                if self.session.is_some() {
+                    self.queue.push_back(Input::Code { code });
+                }
+            }
+            Event::Request(Request::Health(reply)) => {
+                let _ = reply.send(self.health.values().cloned().collect());
+            }
+            Event::Request(Request::Shutdown) => {}
+            Event::Device { session, input, secrets } => {
+                if self.session.as_ref().is_some_and(|s| s.id == session) {
+                    if let Some(s) = secrets {
+                        self.secrets = Some(s);
+                    }
+                    self.queue.push_back(input);
+                }
+            }
+            Event::Health(h) => {
+                let changed = self.health.get(&h.kind) != Some(&h);
+                if changed {
+                    tracing::info!(device = %h.kind, state = ?h.state, media = ?h.media, "device health");
+                }
+                self.health.insert(h.kind, h);
+                if changed && self.session.is_none() && self.final_until.is_none() {
+                    self.show(self.home_view());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_touch(&mut self, button: String) -> Result<(), RunError> {
+        if self.session.is_some() {
+            self.queue.push_back(Input::Touch { button });
+            return Ok(());
+        }
+        if self.final_until.is_some() {
+            if button == "done" {
+                self.final_until = None;
+                self.next_session_or_home()?;
+            }
+            return Ok(());
+        }
+        let flow = match button.as_str() {
+            "checkin" => Flow::Checkin,
+            "endorse" => Flow::Endorsement,
+            _ => return Ok(()),
+        };
+        if availability::flow(flow, &self.health, &self.policy).is_some() {
+            // Out of service: the button is disabled; a stale touch changes nothing.
+            self.show(self.home_view());
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let id = self.store.next_session_id(now)?;
+        let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
+        let (session, effects) = Session::start(id, flow, &ctx);
+        tracing::info!(session = %session.id, flow = flow.name(), "session started");
+        self.store.commit(&session, "start", &effects, now)?;
+        self.session = Some(session);
+        self.execute(effects);
+        Ok(())
+    }
+
+    /// Step the machine with one input, journal, then act.
+    fn feed(&mut self, input: Input) -> Result<(), RunError> {
+        let Some(session) = self.session.as_mut() else { return Ok(()) };
+        let now = self.clock.now();
+        let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
+        let summary = input.summary();
+        let before = session.step;
+        let effects = session.step(input, &ctx);
+        if effects.is_empty() && session.step == before {
+            return Ok(());
+        }
+        tracing::debug!(session = %session.id, input = %summary, step = ?session.step, "transition");
+        let answers = self.store.commit(session, &summary, &effects, now)?;
+        self.execute(effects);
+        self.queue.extend(answers);
+        Ok(())
+    }
+
+    fn spawn<F>(&mut self, waiter: bool, f: F)
+    where
+        F: std::future::Future<Output = (Input, Option<Secrets>)> + Send + 'static,
+    {
+        let Some(session) = self.session.as_ref().map(|s| s.id.clone()) else { return };
+        let tx = self.tx.clone();
+        let h = tokio::spawn(async move {
+            let (input, secrets) = f.await;
+            let _ = tx.send(Event::Device { session, input, secrets });
+        });
+        self.tasks.retain(|(_, t)| !t.is_finished());
+        self.tasks.push((waiter, h.abort_handle()));
+    }
+
+    fn stop_waiters(&mut self) {
+        for (_, t) in self.tasks.iter().filter(|(w, _)| *w) {
+            t.abort();
+        }
+        self.tasks.retain(|(w, _)| !w);
+    }
+
+    fn execute(&mut self, effects: Vec<Effect>) {
+        let d = self.devices.clone();
+        let year = {
+            use chrono::Datelike;
+            self.clock.now().year()
+        };
+        for e in effects {
+            match e {
+                Effect::Show { view } => self.show(view),
+                Effect::Idle { after } => {
+                    self.deadline = after.map(|a| Instant::now() + self.clock.real(a));
+                    self.render();
+                }
+                Effect::ReadCard => self.spawn(true, tasks::read_card(d.clone())),
+                Effect::ReadPermit => {
+                    let d = d.clone();
+                    self.spawn(true, async move { (tasks::read_permit(d, year).await, None) })
+                }
+                Effect::StopWaiting => self.stop_waiters(),
+                Effect::LookupBooking { key } => {
+                    let today = self.clock.now().date_naive();
+                    match self.store.lookup(&key, &self.id.hall_id, today) {
+                        Ok(lookup) => self.queue.push_back(Input::Booking { lookup }),
+                        Err(e) => {
+                            tracing::error!(error = %e, "booking lookup failed");
+                            self.queue.push_back(Input::Booking { lookup: crate::session::Lookup::None });
+                        }
+                    }
+                }
+                Effect::VerifyFinger => {
+                    let templates = self.secrets.as_ref().map(|s| s.fingerprints.clone()).unwrap_or_default();
+                    let d = d.clone();
+                    self.spawn(true, async move { (tasks::verify_finger(d, templates).await, None) })
+                }
+                Effect::VerifyFace => {
+                    let photo = self.secrets.as_ref().map(|s| s.photo.clone()).unwrap_or_default();
+                    let d = d.clone();
+                    self.spawn(true, async move { (tasks::verify_face(d, photo).await, None) })
+                }
+                Effect::Authorise { request } => {
+                    let (central, policy) = (self.central.clone(), self.policy.clone());
+                    self.spawn(false, async move {
+                        let r = central.authorise(&request, &policy).await.map_err(|e| e.to_string());
+                        (Input::Auth { result: r }, None)
+                    })
+                }
+                Effect::Record { .. } => {}
+                Effect::OpenPayment { order } => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::open_payment(d, order).await, None) })
+                }
+                Effect::AwaitPayment { order_no } => {
+                    let d = d.clone();
+                    self.spawn(true, async move { (tasks::await_payment(d, order_no).await, None) })
+                }
+                Effect::CancelPayment { order_no } => {
+                    self.stop_waiters();
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::cancel_payment(d, order_no).await, None) })
+                }
+                Effect::Refund { order_no, refund_no } => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::refund(d, order_no, refund_no).await, None) })
+                }
+                Effect::Write { endorsement } => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::write(d, endorsement).await, None) })
+                }
+                Effect::ReadBack => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::read_back(d).await, None) })
+                }
+                Effect::ProbeCard => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::probe(d).await, None) })
+                }
+                Effect::Eject => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::eject(d).await, None) })
+                }
+                Effect::AwaitTaken { wait } => {
+                    let (d, wait) = (d.clone(), self.clock.real(wait));
+                    self.spawn(false, async move { (tasks::await_taken(d, wait).await, None) })
+                }
+                Effect::Retain => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::retain(d).await, None) })
+                }
+                Effect::Print { doc } => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::print(d, doc).await, None) })
+                }
+                Effect::ReportIssue { key, id_number, offer_id } => {
+                    let central = self.central.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = central.record_issue(&key, &id_number, &offer_id).await {
+                            tracing::warn!(error = %e, "central not told of the issue now; the outbox keeps it");
+                        }
+                    });
+                }
+                Effect::End { summary } => self.end(summary),
+            }
+        }
+    }
+
+    fn end(&mut self, summary: SessionSummary) {
+        tracing::info!(session = %summary.session, flow = %summary.flow, outcome = %summary.outcome,
+            reason = summary.reason.as_deref().unwrap_or(""), "session ended");
+        for (_, t) in self.tasks.drain(..) {
+            t.abort();
+        }
+        // Dropping the secrets zeroes the templates and the photo.
+        self.secrets = None;
+        self.session = None;
+        self.deadline = None;
+        self.final_until = Some(Instant::now() + self.clock.real(FINAL_SCREEN));
+        let _ = self.events.send(KioskEvent::SessionEnded { summary });
+        self.poll_health();
+    }
+
+    fn next_session_or_home(&mut self) -> Result<(), RunError> {
+        if let Some(s) = self.recovering.pop_front() {
+            tracing::warn!(session = %s.id, step = ?s.step, "resuming");
+            self.session = Some(s);
+            self.show(View::Working {
+                what: kiosk_ui::Text::new("正在恢复上次业务", "Finishing an interrupted session"),
+            });
+            self.queue.push_back(Input::Resume);
+            return Ok(());
+        }
+        self.show(self.home_view());
+        Ok(())
+    }
+
+    /// Refunds owed from earlier sessions (the terminal failed during the refund) are retried.
+    async fn reconcile_refunds(&mut self) -> Result<(), RunError> {
+        for (order_no, refund_no) in self.store.owed_refunds()? {
+            let input = tasks::refund(self.devices.clone(), order_no.clone(), refund_no).await;
+            if matches!(input, Input::Refunded { result: Ok(()) }) {
+                self.store.refund_done(&order_no, self.clock.now())?;
+                tracing::info!(order = %order_no, "owed refund made");
+            }
+        }
+        Ok(())
+    }
+
+    fn home_view(&self) -> View {
+        availability::home(&self.health, &self.policy)
+    }
+
+    fn show(&mut self, view: View) {
+        self.view = view;
+        self.render();
+    }
+
+    fn render(&mut self) {
+        let mut screen = kiosk_ui::screen(&self.view);
+        if let Some(d) = self.deadline {
+            let left = d.saturating_duration_since(Instant::now());
+            let left_kiosk = left.mul_f64(self.clock_scale());
+            if left_kiosk <= Duration::from_secs(self.policy.session.warn_before_s as u64) {
+                screen.countdown = Some(left_kiosk.as_secs_f64().ceil() as u32);
+            }
+        }
+        if *self.screen_tx.borrow() != screen {
+            self.screen_tx.send_replace(screen.clone());
+            let _ = self.events.send(KioskEvent::Screen { screen });
+        }
+    }
+
+    fn clock_scale(&self) -> f64 {
+        let one = self.clock.real(Duration::from_secs(1)).as_secs_f64();
+        if one > 0.0 { 1.0 / one } else { 1.0 }
+    }
+}

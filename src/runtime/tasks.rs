@@ -1,0 +1,301 @@
+//! Device work as tasks: each effect that touches a device becomes a task holding that device's lock
+//! for the duration of one operation, answering with an [`Input`] for the session.
+
+use crate::session::{CardInfo, Fault, Input, PayResult, PermitInfo};
+use drivers::biometric::Biometric;
+use drivers::camera::{CameraError, FaceVerifier, PhotoDecoder};
+use drivers::endorser::EndorserError;
+use drivers::fingerprint::FingerprintError;
+use drivers::idcard::{IdCard, IdCardError, IdNumber};
+use drivers::payment::{PaymentError, PaymentOutcome, PaymentStatus};
+use drivers::permit::{PermitData, PermitError, PermitMrz};
+use drivers::receipt::PrinterError;
+use drivers::{DeviceError, DeviceKind, DeviceSet, FaultKind};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// How long one poll of a waiting device lasts before the task checks again.
+pub const POLL: Duration = Duration::from_millis(500);
+
+/// Biometric data of the current session: in memory only, zeroed when dropped.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    /// Fingerprint templates from the card.
+    pub fingerprints: Vec<Biometric>,
+    /// The card's WLT photo.
+    pub photo: Biometric,
+}
+
+/// Every device behind its own lock.
+#[derive(Clone)]
+pub struct Devices {
+    /// ID card reader.
+    pub idcard: Arc<Mutex<Box<dyn drivers::idcard::IdCardReader>>>,
+    /// Permit reader.
+    pub permit: Arc<Mutex<Box<dyn drivers::permit::PermitReader>>>,
+    /// Fingerprint scanner.
+    pub fingerprint: Arc<Mutex<Box<dyn drivers::fingerprint::FingerprintScanner>>>,
+    /// Camera.
+    pub camera: Arc<Mutex<Box<dyn drivers::camera::Camera>>>,
+    /// Endorsement printer.
+    pub endorser: Arc<Mutex<Box<dyn drivers::endorser::EndorsementPrinter>>>,
+    /// Receipt printer.
+    pub receipt: Arc<Mutex<Box<dyn drivers::receipt::ReceiptPrinter>>>,
+    /// Payment terminal.
+    pub payment: Arc<Mutex<Box<dyn drivers::payment::PaymentTerminal>>>,
+    /// Photo decoder.
+    pub photo_decoder: Arc<dyn PhotoDecoder>,
+    /// Face verifier.
+    pub face_verifier: Arc<dyn FaceVerifier>,
+}
+
+impl Devices {
+    /// Put each device of a set behind its lock.
+    pub fn new(set: DeviceSet) -> Devices {
+        Devices {
+            idcard: Arc::new(Mutex::new(set.idcard)),
+            permit: Arc::new(Mutex::new(set.permit)),
+            fingerprint: Arc::new(Mutex::new(set.fingerprint)),
+            camera: Arc::new(Mutex::new(set.camera)),
+            endorser: Arc::new(Mutex::new(set.endorser)),
+            receipt: Arc::new(Mutex::new(set.receipt)),
+            payment: Arc::new(Mutex::new(set.payment)),
+            photo_decoder: set.photo_decoder,
+            face_verifier: set.face_verifier,
+        }
+    }
+
+    /// Ask one device how it is.
+    pub async fn health(&self, kind: DeviceKind) -> drivers::Health {
+        match kind {
+            DeviceKind::IdCard => self.idcard.lock().await.health().await,
+            DeviceKind::Permit => self.permit.lock().await.health().await,
+            DeviceKind::Fingerprint => self.fingerprint.lock().await.health().await,
+            DeviceKind::Camera => self.camera.lock().await.health().await,
+            DeviceKind::Endorser => self.endorser.lock().await.health().await,
+            DeviceKind::Receipt => self.receipt.lock().await.health().await,
+            DeviceKind::Payment => self.payment.lock().await.health().await,
+        }
+    }
+}
+
+/// A device error as the session sees it.
+pub fn fault(device: DeviceKind, e: &DeviceError) -> Fault {
+    Fault { device, fault: e.fault(), message: e.to_string() }
+}
+
+fn card_info(card: &IdCard) -> CardInfo {
+    let t = &card.text;
+    CardInfo {
+        id_number: t.id_number.clone(),
+        name: t.name.clone(),
+        birth: t.birth.clone(),
+        card_type: t.card_type,
+        has_fingerprints: !card.fingerprints.is_empty(),
+        number_valid: IdNumber::parse(&t.id_number).is_ok(),
+    }
+}
+
+/// Wait for an ID card; answers with the card's text for the session and its biometrics for the shell.
+pub async fn read_card(d: Devices) -> (Input, Option<Secrets>) {
+    loop {
+        let r = d.idcard.lock().await.read_card(POLL).await;
+        match r {
+            Ok(card) => {
+                let info = card_info(&card);
+                let secrets = Secrets { fingerprints: card.fingerprints.clone(), photo: card.photo.clone() };
+                return (Input::Card { result: Ok(info) }, Some(secrets));
+            }
+            Err(IdCardError::NoCard) => continue,
+            Err(IdCardError::Unreadable(_)) | Err(IdCardError::Text(_)) => {
+                // Let the applicant lift and place the card again.
+                tokio::time::sleep(POLL).await;
+                return (Input::CardUnreadable, None);
+            }
+            Err(IdCardError::Device(e)) => return (Input::Card { result: Err(fault(DeviceKind::IdCard, &e)) }, None),
+        }
+    }
+}
+
+fn permit_info(p: &PermitData, this_year: i32) -> PermitInfo {
+    match PermitMrz::parse(&p.mrz, this_year) {
+        Ok(m) => PermitInfo {
+            kind: Some(m.kind),
+            number: m.number,
+            expiry: Some(m.expiry),
+            birth: Some(m.birth),
+            name_zh: p.name_zh.clone(),
+            endorsements: p.endorsements.clone(),
+            mrz_error: None,
+        },
+        Err(e) => PermitInfo {
+            kind: None,
+            number: p.mrz.get(2..11).unwrap_or_default().trim_end_matches('<').to_string(),
+            expiry: None,
+            birth: None,
+            name_zh: p.name_zh.clone(),
+            endorsements: p.endorsements.clone(),
+            mrz_error: Some(e.to_string()),
+        },
+    }
+}
+
+/// Wait for a permit and read it.
+pub async fn read_permit(d: Devices, this_year: i32) -> Input {
+    loop {
+        let r = d.permit.lock().await.read_permit(POLL).await;
+        match r {
+            Ok(p) => return Input::Permit { result: Ok(permit_info(&p, this_year)) },
+            Err(PermitError::NoPermit) => continue,
+            Err(PermitError::Unreadable(_)) => return Input::PermitUnreadable,
+            Err(PermitError::Device(e)) => return Input::Permit { result: Err(fault(DeviceKind::Permit, &e)) },
+        }
+    }
+}
+
+/// Capture fingers until one is matched or not.
+pub async fn verify_finger(d: Devices, templates: Vec<Biometric>) -> Input {
+    loop {
+        let r = d.fingerprint.lock().await.verify(&templates, POLL).await;
+        match r {
+            Ok(m) => return Input::Finger { result: Ok(m.matched) },
+            Err(FingerprintError::NoFinger) | Err(FingerprintError::PoorImage) => continue,
+            Err(FingerprintError::BadTemplate) => return Input::Finger { result: Ok(false) },
+            Err(FingerprintError::Device(e)) => {
+                return Input::Finger { result: Err(fault(DeviceKind::Fingerprint, &e)) };
+            }
+        }
+    }
+}
+
+/// Capture a face and compare it with the card's photo.
+pub async fn verify_face(d: Devices, photo: Biometric) -> Input {
+    let reference = match d.photo_decoder.decode(photo.as_bytes()) {
+        Ok(img) => img,
+        // A photo the vendor library cannot decode cannot confirm anyone.
+        Err(_) => return Input::Face { result: Ok(false) },
+    };
+    loop {
+        let r = d.camera.lock().await.capture_face(POLL).await;
+        match r {
+            Ok(frame) => match d.face_verifier.verify(&reference, &frame) {
+                Ok(score) => return Input::Face { result: Ok(score.matched) },
+                Err(_) => continue,
+            },
+            Err(CameraError::NoFace) => continue,
+            Err(CameraError::Device(e)) => return Input::Face { result: Err(fault(DeviceKind::Camera, &e)) },
+        }
+    }
+}
+
+fn pay_fault(e: &PaymentError) -> Fault {
+    match e {
+        PaymentError::Device(d) => fault(DeviceKind::Payment, d),
+        other => Fault { device: DeviceKind::Payment, fault: FaultKind::Garbage, message: other.to_string() },
+    }
+}
+
+/// Open a payment order.
+pub async fn open_payment(d: Devices, order: drivers::payment::PaymentOrder) -> Input {
+    let r = d.payment.lock().await.start(&order).await;
+    Input::PaymentOpened { result: r.map_err(|e| pay_fault(&e)) }
+}
+
+/// Wait for the payer.
+pub async fn await_payment(d: Devices, order_no: String) -> Input {
+    loop {
+        let r = d.payment.lock().await.wait_result(&order_no, POLL).await;
+        let result = match r {
+            Err(PaymentError::Pending) => continue,
+            Ok(PaymentOutcome::Paid { txn_id, .. }) => Ok(PayResult::Paid { txn_id }),
+            Ok(PaymentOutcome::Declined { reason }) => Ok(PayResult::Declined { reason }),
+            Err(e) => Err(pay_fault(&e)),
+        };
+        return Input::Payment { result };
+    }
+}
+
+/// Cancel an order; answers with its final status.
+pub async fn cancel_payment(d: Devices, order_no: String) -> Input {
+    let r = d.payment.lock().await.cancel(&order_no).await;
+    Input::PaymentStatus { result: r.map_err(|e| pay_fault(&e)) }
+}
+
+/// Refund an order; an order that the provider says was never paid needs no refund.
+pub async fn refund(d: Devices, order_no: String, refund_no: String) -> Input {
+    let mut dev = d.payment.lock().await;
+    let result = match dev.refund(&order_no, &refund_no).await {
+        Ok(PaymentStatus::Refunded { .. }) => Ok(()),
+        Ok(other) => Err(Fault {
+            device: DeviceKind::Payment,
+            fault: FaultKind::Garbage,
+            message: format!("refund answered {other:?}"),
+        }),
+        Err(PaymentError::Refused(msg)) => match dev.query(&order_no).await {
+            Ok(PaymentStatus::Paid { .. }) => {
+                Err(Fault { device: DeviceKind::Payment, fault: FaultKind::Garbage, message: msg })
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(pay_fault(&e)),
+        },
+        Err(e) => Err(pay_fault(&e)),
+    };
+    Input::Refunded { result }
+}
+
+fn endorser_fault(e: &EndorserError) -> Fault {
+    match e {
+        EndorserError::Device(d) => fault(DeviceKind::Endorser, d),
+        EndorserError::NoCard => {
+            Fault { device: DeviceKind::Endorser, fault: FaultKind::CardJam, message: "no card in the printer".into() }
+        }
+    }
+}
+
+/// Write an endorsement.
+pub async fn write(d: Devices, e: drivers::permit::Endorsement) -> Input {
+    let r = d.endorser.lock().await.write(&e).await;
+    Input::Written { result: r.map_err(|e| endorser_fault(&e)) }
+}
+
+/// Read the chip back.
+pub async fn read_back(d: Devices) -> Input {
+    let r = d.endorser.lock().await.read_back().await;
+    Input::ReadBack { result: r.map_err(|e| endorser_fault(&e)) }
+}
+
+/// Whether a card is inside.
+pub async fn probe(d: Devices) -> Input {
+    let r = d.endorser.lock().await.card_inside().await;
+    Input::CardInside { result: r.map_err(|e| endorser_fault(&e)) }
+}
+
+/// Eject the permit; with no card inside there is nothing to eject.
+pub async fn eject(d: Devices) -> Input {
+    let r = d.endorser.lock().await.eject().await;
+    let result = match r {
+        Ok(()) | Err(EndorserError::NoCard) => Ok(()),
+        Err(e) => Err(endorser_fault(&e)),
+    };
+    Input::Ejected { result }
+}
+
+/// Wait for the permit to be taken.
+pub async fn await_taken(d: Devices, wait: Duration) -> Input {
+    let r = d.endorser.lock().await.wait_taken(wait).await;
+    // A printer that cannot say reports the permit as still there: the session then retains it.
+    Input::Taken { taken: r.unwrap_or(false) }
+}
+
+/// Retain the permit.
+pub async fn retain(d: Devices) -> Input {
+    let r = d.endorser.lock().await.retain().await;
+    Input::Retained { result: r.map_err(|e| endorser_fault(&e)) }
+}
+
+/// Print a document.
+pub async fn print(d: Devices, doc: drivers::receipt::Document) -> Input {
+    let r = d.receipt.lock().await.print(&doc).await;
+    Input::Printed { result: r.map_err(|PrinterError::Device(e)| fault(DeviceKind::Receipt, &e)) }
+}

@@ -1,0 +1,765 @@
+//! The walk-in sessions as an explicit, pure state machine ("sans-IO").
+//!
+//! `Session::step(input, ctx) -> Vec<Effect>`: no I/O inside. Inputs come from devices, touches,
+//! timers, the payment provider and central; effects go out to devices, the screen, the store and
+//! the outbox. The runtime journals the new state together with every [`Record`] effect in one
+//! SQLite transaction, commits, and only then performs the other effects. The session never holds
+//! biometric data: templates and photos stay with the runtime, in memory, for one session.
+
+mod checkin;
+mod endorse;
+mod exit;
+mod recover;
+mod verify;
+
+use crate::central::Authorisation;
+use crate::policy::Policy;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use drivers::idcard::CardType;
+use drivers::payment::{PaymentOrder, PaymentStatus};
+use drivers::permit::{Endorsement, PermitKind};
+use drivers::receipt::Document;
+use drivers::{DeviceKind, FaultKind};
+use kiosk_ui::{Reason, View};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Which flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    /// Booking check-in.
+    Checkin,
+    /// Group-tour endorsement.
+    Endorsement,
+}
+
+impl Flow {
+    /// Stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::Checkin => "checkin",
+            Flow::Endorsement => "endorsement",
+        }
+    }
+    /// The devices the flow needs.
+    pub fn devices(self) -> &'static [DeviceKind] {
+        match self {
+            Flow::Checkin => &[DeviceKind::IdCard, DeviceKind::Fingerprint, DeviceKind::Camera, DeviceKind::Receipt],
+            Flow::Endorsement => &DeviceKind::ALL,
+        }
+    }
+}
+
+/// A device failure as the session sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// Which device.
+    pub device: DeviceKind,
+    /// What kind of fault.
+    pub fault: FaultKind,
+    /// What it said.
+    pub message: String,
+}
+
+/// The ID card as the session keeps it: text fields only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardInfo {
+    /// ID number (validated for resident cards).
+    pub id_number: String,
+    /// Name.
+    pub name: String,
+    /// Birth date YYYYMMDD as on the card.
+    pub birth: String,
+    /// Card type.
+    pub card_type: CardType,
+    /// Whether the card carries fingerprint templates.
+    pub has_fingerprints: bool,
+    /// Whether the ID number passed its check (length, date, check character).
+    pub number_valid: bool,
+}
+
+/// The permit as the session keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitInfo {
+    /// Kind from the MRZ (absent if the MRZ is invalid).
+    pub kind: Option<PermitKind>,
+    /// Document number.
+    pub number: String,
+    /// Expiry.
+    pub expiry: Option<NaiveDate>,
+    /// Birth date.
+    pub birth: Option<NaiveDate>,
+    /// Chinese name on the chip.
+    pub name_zh: String,
+    /// Endorsements on the chip.
+    pub endorsements: Vec<Endorsement>,
+    /// Why the MRZ is invalid, if it is.
+    pub mrz_error: Option<String>,
+}
+
+/// A cached booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingInfo {
+    /// Code.
+    pub code: String,
+    /// Hall.
+    pub hall: String,
+    /// Holder's ID number.
+    pub id_number: String,
+    /// Day.
+    pub day: NaiveDate,
+    /// Slot start HH:MM.
+    pub slot_start: String,
+    /// Slot end HH:MM.
+    pub slot_end: String,
+    /// The ticket already issued for it, if checked in before.
+    pub ticket: Option<String>,
+}
+
+/// The result of a booking lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "found")]
+pub enum Lookup {
+    /// A booking at this hall today.
+    Here(BookingInfo),
+    /// Only a booking at another hall today.
+    OtherHall(BookingInfo),
+    /// Nothing today.
+    None,
+}
+
+/// What a booking is looked up by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupKey {
+    /// The holder's ID number.
+    IdNumber(String),
+    /// The booking code.
+    Code(String),
+}
+
+/// The outcome of a payment attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "paid")]
+pub enum PayResult {
+    /// Paid.
+    Paid {
+        /// Transaction id.
+        txn_id: String,
+    },
+    /// Declined.
+    Declined {
+        /// What the provider said.
+        reason: String,
+    },
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "input")]
+pub enum Input {
+    /// A button was touched.
+    Touch {
+        /// Button id.
+        button: String,
+    },
+    /// A booking code was typed.
+    Code {
+        /// The code.
+        code: String,
+    },
+    /// The ID card reader read a card.
+    Card {
+        /// The card, or the fault.
+        result: Result<CardInfo, Fault>,
+    },
+    /// A card lies on the reader but cannot be read.
+    CardUnreadable,
+    /// The permit reader read a permit.
+    Permit {
+        /// The permit, or the fault.
+        result: Result<PermitInfo, Fault>,
+    },
+    /// A permit was inserted but cannot be read (upside down, chip silent); it was given back.
+    PermitUnreadable,
+    /// A booking lookup finished.
+    Booking {
+        /// Result.
+        lookup: Lookup,
+    },
+    /// A fingerprint was matched (or not).
+    Finger {
+        /// Matched, or the fault.
+        result: Result<bool, Fault>,
+    },
+    /// A face was matched (or not).
+    Face {
+        /// Matched, or the fault.
+        result: Result<bool, Fault>,
+    },
+    /// Central answered the authorisation.
+    Auth {
+        /// The decision, or why central could not answer.
+        result: Result<Authorisation, String>,
+    },
+    /// A ticket number was allocated.
+    Ticket {
+        /// The number.
+        number: String,
+        /// Whether it was allocated before (a reprint).
+        reprint: bool,
+    },
+    /// The payment order is open on the terminal.
+    PaymentOpened {
+        /// Or the fault.
+        result: Result<(), Fault>,
+    },
+    /// The payer acted.
+    Payment {
+        /// The outcome, or the fault.
+        result: Result<PayResult, Fault>,
+    },
+    /// What the provider says of the order after a cancel or a query.
+    PaymentStatus {
+        /// The status, or the fault.
+        result: Result<PaymentStatus, Fault>,
+    },
+    /// A refund finished.
+    Refunded {
+        /// Or failed.
+        result: Result<(), Fault>,
+    },
+    /// The endorsement write finished.
+    Written {
+        /// Or failed.
+        result: Result<(), Fault>,
+    },
+    /// The chip's records were read back.
+    ReadBack {
+        /// Records, or the fault.
+        result: Result<Vec<Endorsement>, Fault>,
+    },
+    /// Whether a card is inside the endorsement printer.
+    CardInside {
+        /// Or the fault.
+        result: Result<bool, Fault>,
+    },
+    /// The permit was ejected.
+    Ejected {
+        /// Or failed.
+        result: Result<(), Fault>,
+    },
+    /// The ejected permit was taken (true) or is still in the exit slot (false).
+    Taken {
+        /// Taken.
+        taken: bool,
+    },
+    /// The permit was retained.
+    Retained {
+        /// Or failed.
+        result: Result<(), Fault>,
+    },
+    /// A print job finished.
+    Printed {
+        /// Or failed.
+        result: Result<(), Fault>,
+    },
+    /// The inactivity deadline passed.
+    Timeout,
+    /// The daemon restarted while this session was open.
+    Resume,
+}
+
+impl Input {
+    /// A short description without personal data, for the journal.
+    pub fn summary(&self) -> String {
+        match self {
+            Input::Touch { button } => format!("touch {button}"),
+            Input::Code { .. } => "code entered".into(),
+            Input::Card { result: Ok(_) } => "card read".into(),
+            Input::Permit { result: Ok(_) } => "permit read".into(),
+            Input::Card { result: Err(f) } | Input::Permit { result: Err(f) } => {
+                format!("{} fault {}", f.device, f.fault)
+            }
+            other => {
+                let v = serde_json::to_value(other).unwrap_or_default();
+                let name = v.get("input").and_then(|n| n.as_str()).unwrap_or("input").to_string();
+                let failed = v.get("result").and_then(|r| r.get("Err")).is_some();
+                if failed { format!("{name} failed") } else { name }
+            }
+        }
+    }
+}
+
+/// A store change, applied in the same transaction as the new state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "record")]
+pub enum Record {
+    /// Allocate the booking's queue ticket (the same one again if it has one); answers [`Input::Ticket`].
+    AllocateTicket {
+        /// The booking.
+        booking: String,
+    },
+    /// A payment is about to be asked for.
+    PaymentIntent {
+        /// Order number.
+        order_no: String,
+        /// Amount.
+        amount_fen: u32,
+    },
+    /// What became of a payment: `paid`, `declined`, `cancelled`, `unknown`, `refund_intent`, `refunded`.
+    PaymentState {
+        /// Order number.
+        order_no: String,
+        /// New status.
+        status: String,
+        /// Transaction id or refund number.
+        reference: Option<String>,
+    },
+    /// An endorsement is about to be written.
+    EndorsementIntent {
+        /// Issue key.
+        key: String,
+        /// Permit number.
+        permit_no: String,
+        /// Offer id.
+        offer_id: String,
+        /// Valid from.
+        valid_from: NaiveDate,
+        /// Valid to.
+        valid_to: NaiveDate,
+        /// Fee.
+        fee_fen: u32,
+        /// Order number.
+        order_no: String,
+    },
+    /// What became of the write: `written` or `failed`.
+    EndorsementState {
+        /// Issue key.
+        key: String,
+        /// New status.
+        status: String,
+    },
+    /// An event for central.
+    Outbox {
+        /// Event kind.
+        kind: String,
+        /// Payload.
+        payload: serde_json::Value,
+    },
+    /// An audit record.
+    Audit {
+        /// Action.
+        action: String,
+        /// Detail (no personal data beyond masked numbers).
+        detail: String,
+    },
+}
+
+/// Something to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "effect")]
+pub enum Effect {
+    /// Show a view.
+    Show {
+        /// The view.
+        view: View,
+    },
+    /// (Re)arm the inactivity timer, or disarm it (`None`).
+    Idle {
+        /// Time allowed.
+        after: Option<Duration>,
+    },
+    /// Wait for an ID card and read it.
+    ReadCard,
+    /// Wait for a permit and read it.
+    ReadPermit,
+    /// Stop waiting for documents and biometrics.
+    StopWaiting,
+    /// Look up a booking.
+    LookupBooking {
+        /// By what.
+        key: LookupKey,
+    },
+    /// Capture a finger and match it against the card's templates.
+    VerifyFinger,
+    /// Capture a face and match it against the card's photo.
+    VerifyFace,
+    /// Ask central for an authorisation.
+    Authorise {
+        /// The request.
+        request: crate::central::AuthRequest,
+    },
+    /// Change the store (in the transition's transaction).
+    Record {
+        /// The change.
+        record: Record,
+    },
+    /// Open a payment order.
+    OpenPayment {
+        /// The order.
+        order: PaymentOrder,
+    },
+    /// Wait for the payer.
+    AwaitPayment {
+        /// Order number.
+        order_no: String,
+    },
+    /// Cancel an order (answers with its final status).
+    CancelPayment {
+        /// Order number.
+        order_no: String,
+    },
+    /// Refund an order.
+    Refund {
+        /// Order number.
+        order_no: String,
+        /// Refund number.
+        refund_no: String,
+    },
+    /// Write the endorsement.
+    Write {
+        /// The record to write.
+        endorsement: Endorsement,
+    },
+    /// Read back the chip.
+    ReadBack,
+    /// Ask whether a card is inside the endorsement printer.
+    ProbeCard,
+    /// Eject the permit.
+    Eject,
+    /// Wait for the permit to be taken.
+    AwaitTaken {
+        /// For how long.
+        wait: Duration,
+    },
+    /// Retain the permit.
+    Retain,
+    /// Print on the receipt printer.
+    Print {
+        /// What.
+        doc: Document,
+    },
+    /// Tell central an endorsement was issued.
+    ReportIssue {
+        /// Issue key.
+        key: String,
+        /// ID number.
+        id_number: String,
+        /// Offer id.
+        offer_id: String,
+    },
+    /// The session is over.
+    End {
+        /// How it ended.
+        summary: sim::control::SessionSummary,
+    },
+}
+
+/// Central authorisation as the session tracks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "auth")]
+pub enum AuthState {
+    /// Not asked.
+    #[default]
+    NotAsked,
+    /// Asked, no answer yet.
+    Pending,
+    /// Answered.
+    Answered {
+        /// The decision.
+        decision: Authorisation,
+    },
+    /// Central could not answer.
+    Failed,
+}
+
+/// One biometric check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Check {
+    /// Part of this session.
+    pub needed: bool,
+    /// Passed.
+    pub passed: bool,
+    /// Failed attempts.
+    pub failures: u8,
+}
+
+/// The payment as the session tracks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderInfo {
+    /// Order number.
+    pub order_no: String,
+    /// Amount.
+    pub fee_fen: u32,
+    /// Paid (and the transaction id).
+    pub txn_id: Option<String>,
+    /// Refund number once a refund was asked for.
+    pub refund_no: Option<String>,
+    /// Refund done.
+    pub refunded: bool,
+    /// The provider's state is not known (a fault while closing).
+    pub uncertain: bool,
+}
+
+/// The endorsement being issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueInfo {
+    /// Issue key (on the chip, at central, in the store).
+    pub key: String,
+    /// Offer id.
+    pub offer_id: String,
+    /// The record.
+    pub endorsement: Endorsement,
+    /// Written (confirmed by the printer or by reading the chip back).
+    pub written: bool,
+    /// The write's fate is unknown (the chip could not be read back).
+    pub unknown: bool,
+    /// The write was retried once after a restart proved it had not happened.
+    #[serde(default)]
+    pub retried: bool,
+}
+
+/// Where a session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Check-in: waiting for the ID card or a code.
+    CiPresent,
+    /// Check-in: looking the booking up.
+    CiLookup,
+    /// Check-in by code: waiting for the ID card.
+    CiConfirmCard,
+    /// Both: fingerprint and / or face.
+    Verify,
+    /// Check-in: ticket allocated, printing.
+    CiPrinting,
+    /// Endorsement: waiting for the permit and the ID card.
+    EnDocuments,
+    /// Endorsement: choosing.
+    EnChoose,
+    /// Endorsement: confirming.
+    EnConfirm,
+    /// Endorsement: waiting for central.
+    EnAwaitAuth,
+    /// Endorsement: opening the payment.
+    EnPayOpen,
+    /// Endorsement: waiting for the payer.
+    EnPaying,
+    /// Endorsement: closing an unpaid order / asking the provider.
+    EnPayClosing,
+    /// Endorsement: writing the card and printing the receipt.
+    EnWriting,
+    /// Endorsement: reading the chip back after a failed or interrupted write.
+    EnCheckWrite,
+    /// Endorsement: asking whether the card is inside (after a restart).
+    EnProbe,
+    /// Endorsement: refunding.
+    EnRefunding,
+    /// Endorsement: ejecting.
+    EnEjecting,
+    /// Endorsement: waiting for the permit to be taken.
+    EnAwaitTake,
+    /// Endorsement: retaining.
+    EnRetaining,
+    /// Printing a refund slip or reprinting a receipt on the way out.
+    ExitPrinting,
+    /// Over.
+    Ended,
+}
+
+/// What the session needs to know of its surroundings.
+pub struct Ctx<'a> {
+    /// Now, hall time.
+    pub now: DateTime<FixedOffset>,
+    /// This kiosk.
+    pub kiosk_id: &'a str,
+    /// This hall.
+    pub hall_id: &'a str,
+    /// Policy data.
+    pub policy: &'a Policy,
+}
+
+impl Ctx<'_> {
+    fn idle(&self) -> Effect {
+        Effect::Idle { after: Some(Duration::from_secs(self.policy.session.inactivity_timeout_s as u64)) }
+    }
+    fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+}
+
+/// One session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Id, unique per kiosk.
+    pub id: String,
+    /// Flow.
+    pub flow: Flow,
+    /// Step.
+    pub step: Step,
+    /// Started.
+    pub started_at: DateTime<FixedOffset>,
+    /// The ID card.
+    pub card: Option<CardInfo>,
+    /// The permit.
+    pub permit: Option<PermitInfo>,
+    /// The booking (check-in).
+    pub booking: Option<BookingInfo>,
+    /// Fingerprint check.
+    pub finger: Check,
+    /// Face check.
+    pub face: Check,
+    /// Central's authorisation.
+    pub auth: AuthState,
+    /// The chosen offer id.
+    pub choice: Option<String>,
+    /// The payment.
+    pub order: Option<OrderInfo>,
+    /// The endorsement.
+    pub issue: Option<IssueInfo>,
+    /// The queue ticket.
+    pub ticket: Option<String>,
+    /// Whether the permit is (or may be) inside the machine.
+    pub permit_inside: bool,
+    /// Whether the permit waits in the exit slot.
+    pub permit_at_exit: bool,
+    /// Whether the permit was retained.
+    pub permit_retained: bool,
+    /// Whether the receipt is printed (None: not started).
+    pub receipt_printed: Option<bool>,
+    /// Why the session is ending without success.
+    pub reason: Option<Reason>,
+    /// A detail for the final screen.
+    pub detail: Option<kiosk_ui::Text>,
+    /// Whether the session was resumed after a restart.
+    pub resumed: bool,
+}
+
+impl Session {
+    /// A new session of `flow`, started by a touch on the home screen.
+    pub fn start(id: String, flow: Flow, ctx: &Ctx) -> (Session, Vec<Effect>) {
+        let mut s = Session {
+            id,
+            flow,
+            step: Step::CiPresent,
+            started_at: ctx.now,
+            card: None,
+            permit: None,
+            booking: None,
+            finger: Check::default(),
+            face: Check::default(),
+            auth: AuthState::NotAsked,
+            choice: None,
+            order: None,
+            issue: None,
+            ticket: None,
+            permit_inside: false,
+            permit_at_exit: false,
+            permit_retained: false,
+            receipt_printed: None,
+            reason: None,
+            detail: None,
+            resumed: false,
+        };
+        let effects = match flow {
+            Flow::Checkin => {
+                vec![Effect::Show { view: View::CheckinPresent }, ctx.idle(), Effect::ReadCard]
+            }
+            Flow::Endorsement => {
+                s.step = Step::EnDocuments;
+                vec![
+                    Effect::Show { view: View::EndorseDocuments { permit_read: false, card_read: false } },
+                    ctx.idle(),
+                    Effect::ReadPermit,
+                    Effect::ReadCard,
+                ]
+            }
+        };
+        (s, effects)
+    }
+
+    /// Whether the session is over.
+    pub fn is_over(&self) -> bool {
+        self.step == Step::Ended
+    }
+
+    /// Feed one input; returns the effects to perform, in order. Inputs that do not fit the current
+    /// step (a late device answer) are ignored.
+    pub fn step(&mut self, input: Input, ctx: &Ctx) -> Vec<Effect> {
+        if self.step == Step::Ended {
+            return Vec::new();
+        }
+        if input == Input::Resume {
+            return self.resume(ctx);
+        }
+        if let Input::Touch { button } = &input
+            && button == "cancel"
+            && self.cancellable()
+        {
+            return self.refuse(Reason::Cancelled, None, ctx);
+        }
+        match self.flow {
+            Flow::Checkin => self.step_checkin(input, ctx),
+            Flow::Endorsement => self.step_endorse(input, ctx),
+        }
+    }
+
+    /// Whether the applicant may still cancel (nothing paid yet).
+    fn cancellable(&self) -> bool {
+        matches!(
+            self.step,
+            Step::CiPresent
+                | Step::CiConfirmCard
+                | Step::Verify
+                | Step::EnDocuments
+                | Step::EnChoose
+                | Step::EnConfirm
+                | Step::EnAwaitAuth
+        )
+    }
+
+    /// A device fault ends the session.
+    fn device_fault(&mut self, f: &Fault, ctx: &Ctx) -> Vec<Effect> {
+        let detail = kiosk_ui::Text::new(
+            format!("故障设备：{}（{}）", device_zh(f.device), f.fault),
+            format!("Device: {} ({})", f.device, f.fault),
+        );
+        self.refuse(Reason::DeviceFault, Some(detail), ctx)
+    }
+
+    /// The applicant cannot get what they came for: unwind (refund, give the permit back) and end.
+    fn refuse(&mut self, reason: Reason, detail: Option<kiosk_ui::Text>, ctx: &Ctx) -> Vec<Effect> {
+        if self.reason.is_none() {
+            self.reason = Some(reason);
+            self.detail = detail;
+        }
+        let mut effects = vec![Effect::StopWaiting];
+        effects.extend(self.exit(ctx));
+        effects
+    }
+}
+
+/// Device names in Chinese for the screens.
+pub fn device_zh(k: DeviceKind) -> &'static str {
+    match k {
+        DeviceKind::IdCard => "身份证阅读器",
+        DeviceKind::Permit => "通行证阅读器",
+        DeviceKind::Fingerprint => "指纹仪",
+        DeviceKind::Camera => "摄像头",
+        DeviceKind::Endorser => "签注打印机",
+        DeviceKind::Receipt => "凭条打印机",
+        DeviceKind::Payment => "支付终端",
+    }
+}
+
+/// Minutes past midnight of an HH:MM text.
+pub(crate) fn hhmm(s: &str) -> Option<i64> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+    (h < 24 && m < 60 && h >= 0 && m >= 0).then_some(h * 60 + m)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,451 @@
+//! The local store: SQLite with migrations and WAL.
+//!
+//! Every session transition is committed with [`Store::commit`] before any of its side effects is
+//! performed: the new state, a journal row, and every [`Record`] effect (payment and endorsement
+//! intents and outcomes, tickets, outbox events, audit records) in one transaction. No biometric
+//! data is ever written here: the session state has no field that could hold it.
+
+mod schema;
+
+use crate::central::BookingRecord;
+use crate::session::{BookingInfo, Effect, Input, Lookup, LookupKey, Record, Session};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Migrations failed.
+    #[error("store migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A stored value could not be read back.
+    #[error("store: corrupt {what}: {message}")]
+    Corrupt {
+        /// What.
+        what: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The store.
+pub struct Store {
+    conn: Connection,
+    kiosk_id: String,
+    prefix: String,
+}
+
+/// Figures for tests, status and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Sessions still open.
+    pub open_sessions: u64,
+    /// Outbox events not yet delivered.
+    pub outbox_pending: u64,
+    /// Audit records.
+    pub audit: u64,
+    /// Tickets.
+    pub tickets: u64,
+    /// Endorsements written.
+    pub endorsements_written: u64,
+}
+
+impl Store {
+    /// Open (creating and migrating) the store at `path`. `synchronous` is `full` or `normal`.
+    pub fn open(path: &Path, synchronous: &str, kiosk_id: &str, prefix: &str) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt {
+                what: format!("directory {}", dir.display()),
+                message: e.to_string(),
+            })?;
+        }
+        Store::setup(Connection::open(path)?, synchronous, kiosk_id, prefix)
+    }
+
+    /// An in-memory store (tests, benchmarks).
+    pub fn open_in_memory(kiosk_id: &str, prefix: &str) -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?, "normal", kiosk_id, prefix)
+    }
+
+    fn setup(mut conn: Connection, synchronous: &str, kiosk_id: &str, prefix: &str) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let sync = if synchronous == "normal" { "NORMAL" } else { "FULL" };
+        conn.pragma_update(None, "synchronous", sync)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrations().to_latest(&mut conn)?;
+        Ok(Store { conn, kiosk_id: kiosk_id.into(), prefix: prefix.into() })
+    }
+
+    /// Replace the cached bookings of the given days with central's.
+    pub fn ingest_bookings(&mut self, records: &[BookingRecord]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO bookings (code, hall, id_number, day, slot_start, slot_end, business)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (code) DO UPDATE SET hall = excluded.hall, id_number = excluded.id_number,
+                   day = excluded.day, slot_start = excluded.slot_start, slot_end = excluded.slot_end,
+                   business = excluded.business",
+            )?;
+            for r in records {
+                st.execute(params![
+                    r.code,
+                    r.hall,
+                    r.id_number,
+                    r.date.to_string(),
+                    r.slot_start,
+                    r.slot_end,
+                    r.business
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(records.len())
+    }
+
+    /// Find a booking for check-in: this hall's for `today`, else another hall's for today.
+    pub fn lookup(&self, key: &LookupKey, hall: &str, today: NaiveDate) -> Result<Lookup> {
+        let (sql, arg) = match key {
+            LookupKey::IdNumber(n) => (
+                "SELECT code, hall, id_number, day, slot_start, slot_end, checked_in FROM bookings WHERE id_number = ?1 AND day = ?2",
+                n,
+            ),
+            LookupKey::Code(c) => (
+                "SELECT code, hall, id_number, day, slot_start, slot_end, checked_in FROM bookings WHERE code = ?1 AND day = ?2",
+                c,
+            ),
+        };
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params![arg, today.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })?;
+        let mut found: Vec<BookingInfo> = Vec::new();
+        for row in rows {
+            let (code, hall_id, id_number, day, slot_start, slot_end, ticket) = row?;
+            let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .map_err(|e| StoreError::Corrupt { what: format!("booking {code} day"), message: e.to_string() })?;
+            found.push(BookingInfo { code, hall: hall_id, id_number, day, slot_start, slot_end, ticket });
+        }
+        found.sort_by(|a, b| a.slot_start.cmp(&b.slot_start));
+        if let Some(b) = found.iter().find(|b| b.hall == hall) {
+            return Ok(Lookup::Here(b.clone()));
+        }
+        Ok(found.into_iter().next().map_or(Lookup::None, Lookup::OtherHall))
+    }
+
+    /// A new session id: `{kiosk}-{YYYYMMDD}-{n}`, never reused.
+    pub fn next_session_id(&mut self, now: DateTime<FixedOffset>) -> Result<String> {
+        let day = now.format("%Y%m%d").to_string();
+        let tx = self.conn.transaction()?;
+        let n = next_counter(&tx, &day, "session")?;
+        tx.commit()?;
+        Ok(format!("{}-{day}-{n:04}", self.kiosk_id))
+    }
+
+    /// Commit a transition: the session's new state, a journal row, and every record effect, in one
+    /// transaction. Returns the inputs the records answer with (allocated ticket numbers).
+    pub fn commit(
+        &mut self,
+        s: &Session,
+        input: &str,
+        effects: &[Effect],
+        now: DateTime<FixedOffset>,
+    ) -> Result<Vec<Input>> {
+        let state = serde_json::to_string(s)
+            .map_err(|e| StoreError::Corrupt { what: "session state".into(), message: e.to_string() })?;
+        let step = step_name(s);
+        let at = now.to_rfc3339();
+        let kinds: Vec<String> = effects.iter().map(effect_name).collect();
+        let (kiosk_id, prefix) = (self.kiosk_id.clone(), self.prefix.clone());
+        let tx = self.conn.transaction()?;
+        let (outcome, reason) = match effects.iter().find_map(|e| match e {
+            Effect::End { summary } => Some(summary),
+            _ => None,
+        }) {
+            Some(sum) => (Some(sum.outcome.clone()), sum.reason.clone()),
+            None => (None, None),
+        };
+        tx.execute(
+            "INSERT INTO sessions (id, flow, step, state, open, outcome, reason, started_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (id) DO UPDATE SET step = excluded.step, state = excluded.state, open = excluded.open,
+               outcome = excluded.outcome, reason = excluded.reason, updated_at = excluded.updated_at",
+            params![s.id, s.flow.name(), step, state, !s.is_over(), outcome, reason, s.started_at.to_rfc3339(), at],
+        )?;
+        let seq: i64 =
+            tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
+        tx.execute(
+            "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![s.id, seq, at, input, step, kinds.join(",")],
+        )?;
+        let mut answers = Vec::new();
+        for e in effects {
+            let Effect::Record { record } = e else { continue };
+            match record {
+                Record::AllocateTicket { booking } => {
+                    let existing: Option<String> = tx
+                        .query_row("SELECT checked_in FROM bookings WHERE code = ?1", [booking], |r| r.get(0))
+                        .optional()?
+                        .flatten();
+                    if let Some(number) = existing {
+                        answers.push(Input::Ticket { number, reprint: true });
+                        continue;
+                    }
+                    let day = now.date_naive().to_string();
+                    let n = next_counter(&tx, &day, "B")?;
+                    let number = format!("B{prefix}{n:03}");
+                    tx.execute(
+                        "INSERT INTO tickets (number, day, class, session_id, booking, issued_at) VALUES (?1, ?2, 'B', ?3, ?4, ?5)",
+                        params![number, day, s.id, booking, at],
+                    )?;
+                    tx.execute("UPDATE bookings SET checked_in = ?1 WHERE code = ?2", params![number, booking])?;
+                    answers.push(Input::Ticket { number, reprint: false });
+                }
+                Record::PaymentIntent { order_no, amount_fen } => {
+                    tx.execute(
+                        "INSERT INTO payments (order_no, session_id, amount_fen, status, updated_at) VALUES (?1, ?2, ?3, 'intent', ?4)
+                         ON CONFLICT (order_no) DO NOTHING",
+                        params![order_no, s.id, amount_fen, at],
+                    )?;
+                }
+                Record::PaymentState { order_no, status, reference } => {
+                    let col = if status.starts_with("refund") { "refund_no" } else { "txn_id" };
+                    tx.execute(
+                        &format!("UPDATE payments SET status = ?1, {col} = COALESCE(?2, {col}), updated_at = ?3 WHERE order_no = ?4"),
+                        params![status, reference, at, order_no],
+                    )?;
+                }
+                Record::EndorsementIntent { key, permit_no, offer_id, valid_from, valid_to, fee_fen, order_no } => {
+                    tx.execute(
+                        "INSERT INTO endorsements (issue_key, session_id, permit_no, offer_id, valid_from, valid_to, fee_fen, order_no, status, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'intent', ?9) ON CONFLICT (issue_key) DO NOTHING",
+                        params![key, s.id, permit_no, offer_id, valid_from.to_string(), valid_to.to_string(), fee_fen, order_no, at],
+                    )?;
+                }
+                Record::EndorsementState { key, status } => {
+                    tx.execute(
+                        "UPDATE endorsements SET status = ?1, updated_at = ?2 WHERE issue_key = ?3",
+                        params![status, at, key],
+                    )?;
+                }
+                Record::Outbox { kind, payload } => {
+                    let key = format!("{kiosk_id}:{}:{kind}", s.id);
+                    tx.execute(
+                        "INSERT INTO outbox (key, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO NOTHING",
+                        params![key, kind, payload.to_string(), at],
+                    )?;
+                }
+                Record::Audit { action, detail } => append_audit(&tx, &at, action, &format!("{} {detail}", s.id))?,
+            }
+        }
+        tx.commit()?;
+        Ok(answers)
+    }
+
+    /// Sessions that were open when the daemon stopped.
+    pub fn open_sessions(&self) -> Result<Vec<Session>> {
+        let mut st = self.conn.prepare("SELECT id, state FROM sessions WHERE open = 1 ORDER BY started_at")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, state) = row?;
+            let s = serde_json::from_str(&state)
+                .map_err(|e| StoreError::Corrupt { what: format!("session {id}"), message: e.to_string() })?;
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    /// Refunds owed: a refund intent without its outcome (the terminal failed during the refund).
+    pub fn owed_refunds(&self) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT order_no, refund_no FROM payments WHERE status = 'refund_intent' AND refund_no IS NOT NULL
+             AND session_id NOT IN (SELECT id FROM sessions WHERE open = 1)",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Record a refund made outside a session (by the reconciler).
+    pub fn refund_done(&mut self, order_no: &str, now: DateTime<FixedOffset>) -> Result<()> {
+        let at = now.to_rfc3339();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE payments SET status = 'refunded', updated_at = ?1 WHERE order_no = ?2",
+            params![at, order_no],
+        )?;
+        let key = format!("{}:{order_no}:refund", self.kiosk_id);
+        let payload = serde_json::json!({ "order_no": order_no, "kiosk": self.kiosk_id, "at": at }).to_string();
+        tx.execute(
+            "INSERT INTO outbox (key, kind, payload, created_at) VALUES (?1, 'refund', ?2, ?3) ON CONFLICT (key) DO NOTHING",
+            params![key, payload, at],
+        )?;
+        append_audit(&tx, &at, "refund", order_no)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Append an audit record outside a session (start, stop, staff actions).
+    pub fn audit(&mut self, action: &str, detail: &str, now: DateTime<FixedOffset>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        append_audit(&tx, &now.to_rfc3339(), action, detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Check the audit hash chain: `Err` names the first record that does not fit.
+    pub fn verify_audit(&self) -> Result<std::result::Result<u64, String>> {
+        let mut st = self.conn.prepare("SELECT seq, at, action, detail, prev_hash, hash FROM audit ORDER BY seq")?;
+        let mut rows = st.query([])?;
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1i64;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let (seq, at, action, detail, prev_hash, hash): (i64, String, String, String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            if seq != expected_seq {
+                return Ok(Err(format!("audit record {expected_seq} is missing")));
+            }
+            if prev_hash != prev || chain_hash(&prev, seq, &at, &action, &detail) != hash {
+                return Ok(Err(format!("audit record {seq} was changed")));
+            }
+            prev = hash;
+            expected_seq += 1;
+            n += 1;
+        }
+        Ok(Ok(n))
+    }
+
+    /// Figures.
+    pub fn counts(&self) -> Result<Counts> {
+        let q = |sql: &str| self.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
+        Ok(Counts {
+            open_sessions: q("SELECT COUNT(*) FROM sessions WHERE open = 1")?,
+            outbox_pending: q("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")?,
+            audit: q("SELECT COUNT(*) FROM audit")?,
+            tickets: q("SELECT COUNT(*) FROM tickets")?,
+            endorsements_written: q("SELECT COUNT(*) FROM endorsements WHERE status = 'written'")?,
+        })
+    }
+
+    /// The raw connection, for tests and tools that inspect the store.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn chain_hash(prev: &str, seq: i64, at: &str, action: &str, detail: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, &seq.to_string(), at, action, detail] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    drivers::biometric::to_hex(&h.finalize())
+}
+
+fn append_audit(tx: &Transaction, at: &str, action: &str, detail: &str) -> Result<()> {
+    let last: Option<(i64, String)> = tx
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (seq, prev) = last.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
+    let hash = chain_hash(&prev, seq, at, action, detail);
+    tx.execute(
+        "INSERT INTO audit (seq, at, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![seq, at, action, detail, prev, hash],
+    )?;
+    Ok(())
+}
+
+fn next_counter(tx: &Transaction, day: &str, class: &str) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO ticket_counters (day, class, next) VALUES (?1, ?2, 1) ON CONFLICT (day, class) DO UPDATE SET next = next + 1",
+        params![day, class],
+    )?;
+    Ok(tx.query_row("SELECT next FROM ticket_counters WHERE day = ?1 AND class = ?2", params![day, class], |r| {
+        r.get(0)
+    })?)
+}
+
+fn step_name(s: &Session) -> String {
+    serde_json::to_value(s.step).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+fn effect_name(e: &Effect) -> String {
+    match e {
+        Effect::Record { record } => serde_json::to_value(record)
+            .ok()
+            .and_then(|v| v.get("record").and_then(|r| r.as_str()).map(|r| format!("record:{r}")))
+            .unwrap_or_default(),
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|v| v.get("effect").and_then(|r| r.as_str()).map(String::from))
+            .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-21T09:00:00+08:00").unwrap()
+    }
+
+    #[test]
+    fn audit_chain_detects_changes_and_deletions() {
+        let mut s = Store::open_in_memory("k1", "A").unwrap();
+        for i in 0..5 {
+            s.audit("test", &format!("record {i}"), now()).unwrap();
+        }
+        assert_eq!(s.verify_audit().unwrap(), Ok(5));
+        s.conn.execute("UPDATE audit SET detail = 'forged' WHERE seq = 3", []).unwrap();
+        assert_eq!(s.verify_audit().unwrap(), Err("audit record 3 was changed".into()));
+        let mut s = Store::open_in_memory("k1", "A").unwrap();
+        for i in 0..3 {
+            s.audit("test", &format!("record {i}"), now()).unwrap();
+        }
+        s.conn.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+        assert_eq!(s.verify_audit().unwrap(), Err("audit record 2 is missing".into()));
+    }
+
+    #[test]
+    fn lookup_prefers_this_hall_and_reports_other_halls() {
+        let mut s = Store::open_in_memory("k1", "A").unwrap();
+        let day = now().date_naive();
+        let rec = |code: &str, hall: &str, id: &str| BookingRecord {
+            code: code.into(),
+            hall: hall.into(),
+            id_number: id.into(),
+            date: day,
+            slot_start: "09:00".into(),
+            slot_end: "09:30".into(),
+            business: "renewal".into(),
+        };
+        s.ingest_bookings(&[rec("AAAA1111", "h1", "X1"), rec("BBBB2222", "h2", "X2")]).unwrap();
+        assert!(matches!(s.lookup(&LookupKey::IdNumber("X1".into()), "h1", day).unwrap(), Lookup::Here(_)));
+        assert!(matches!(s.lookup(&LookupKey::IdNumber("X2".into()), "h1", day).unwrap(), Lookup::OtherHall(_)));
+        assert_eq!(s.lookup(&LookupKey::IdNumber("X3".into()), "h1", day).unwrap(), Lookup::None);
+        assert!(matches!(s.lookup(&LookupKey::Code("AAAA1111".into()), "h1", day).unwrap(), Lookup::Here(_)));
+        let tomorrow = day.succ_opt().unwrap();
+        assert_eq!(s.lookup(&LookupKey::IdNumber("X1".into()), "h1", tomorrow).unwrap(), Lookup::None);
+    }
+}

@@ -1,0 +1,117 @@
+//! Schema migrations of the local store.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Every migration, oldest first. Never edit a released one: add another.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+        -- Bookings as central published them (today and tomorrow), for check-in offline.
+        CREATE TABLE bookings (
+            code        TEXT PRIMARY KEY,
+            hall        TEXT NOT NULL,
+            id_number   TEXT NOT NULL,
+            day         TEXT NOT NULL,            -- YYYY-MM-DD
+            slot_start  TEXT NOT NULL,            -- HH:MM
+            slot_end    TEXT NOT NULL,
+            business    TEXT NOT NULL,
+            checked_in  TEXT                      -- ticket number once checked in
+        );
+        CREATE INDEX bookings_by_person ON bookings (id_number, day);
+
+        -- One row per session: its current state, as the state machine serialises it.
+        CREATE TABLE sessions (
+            id          TEXT PRIMARY KEY,
+            flow        TEXT NOT NULL,
+            step        TEXT NOT NULL,
+            state       TEXT NOT NULL,            -- JSON, never any biometric data
+            open        INTEGER NOT NULL,         -- 1 until the session has ended
+            outcome     TEXT,
+            reason      TEXT,
+            started_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX sessions_open ON sessions (open) WHERE open = 1;
+
+        -- Every transition, committed before its side effects are performed.
+        CREATE TABLE journal (
+            session_id  TEXT NOT NULL,
+            seq         INTEGER NOT NULL,
+            at          TEXT NOT NULL,
+            input       TEXT NOT NULL,            -- what happened (no personal data)
+            step        TEXT NOT NULL,            -- the step it led to
+            effects     TEXT NOT NULL,            -- the effects about to be performed
+            PRIMARY KEY (session_id, seq)
+        );
+
+        -- Queue tickets: per-day counters per class; numbers unique in the hall by kiosk prefix.
+        CREATE TABLE ticket_counters (
+            day         TEXT NOT NULL,
+            class       TEXT NOT NULL,
+            next        INTEGER NOT NULL,
+            PRIMARY KEY (day, class)
+        );
+        CREATE TABLE tickets (
+            number      TEXT PRIMARY KEY,
+            day         TEXT NOT NULL,
+            class       TEXT NOT NULL,            -- B booked (called first), W walk-in
+            session_id  TEXT NOT NULL,
+            booking     TEXT,
+            issued_at   TEXT NOT NULL
+        );
+
+        -- Payments: the row is the intent (written before the terminal is asked), then the outcome.
+        CREATE TABLE payments (
+            order_no    TEXT PRIMARY KEY,
+            session_id  TEXT NOT NULL,
+            amount_fen  INTEGER NOT NULL,
+            status      TEXT NOT NULL,            -- intent, paid, declined, cancelled, refund_intent, refunded
+            txn_id      TEXT,
+            refund_no   TEXT,
+            updated_at  TEXT NOT NULL
+        );
+
+        -- Endorsements: intent before the write, then written or failed.
+        CREATE TABLE endorsements (
+            issue_key   TEXT PRIMARY KEY,
+            session_id  TEXT NOT NULL,
+            permit_no   TEXT NOT NULL,
+            offer_id    TEXT NOT NULL,
+            valid_from  TEXT NOT NULL,
+            valid_to    TEXT NOT NULL,
+            fee_fen     INTEGER NOT NULL,
+            order_no    TEXT NOT NULL,
+            status      TEXT NOT NULL,            -- intent, written, failed
+            updated_at  TEXT NOT NULL
+        );
+
+        -- Events for central, written in the same transaction as the change that produced them.
+        CREATE TABLE outbox (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            key         TEXT NOT NULL UNIQUE,     -- idempotency key: kiosk:session:kind
+            kind        TEXT NOT NULL,
+            payload     TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            delivered_at TEXT
+        );
+
+        -- The audit log: a hash chain, so a changed or deleted record is detected.
+        CREATE TABLE audit (
+            seq         INTEGER PRIMARY KEY,
+            at          TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            detail      TEXT NOT NULL,
+            prev_hash   TEXT NOT NULL,
+            hash        TEXT NOT NULL
+        );
+        "#,
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}
