@@ -64,7 +64,7 @@ async fn connection(stream: UnixStream, kiosk: KioskHandle, rig: Rig, clock: Clo
             Request::EnterCode { code } => ok_if(kiosk.send(KioskRequest::Code(code))),
             Request::Screen => Response::Screen { screen: kiosk.screen() },
             Request::Health => Response::Health { devices: kiosk.health().await },
-            Request::SetClock { at } => match clock.set(at) {
+            Request::SetClock { at } => match clock.advance_to(at) {
                 Ok(()) => Response::Ok,
                 Err(message) => Response::Error { message },
             },

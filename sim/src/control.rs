@@ -31,7 +31,7 @@ pub enum Request {
     Screen,
     /// Devices' health.
     Health,
-    /// Move the kiosk's simulated clock forward to `at` (never backward).
+    /// Move the kiosk's simulated clock forward to `at` (a time already past changes nothing).
     SetClock {
         /// The new time.
         at: DateTime<FixedOffset>,

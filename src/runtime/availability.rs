@@ -11,6 +11,17 @@ use std::collections::BTreeMap;
 pub fn flow(flow: Flow, health: &BTreeMap<DeviceKind, Health>, policy: &Policy) -> Option<Text> {
     for kind in flow.devices() {
         match health.get(kind) {
+            // With no session under way, a card in the permit path was left behind: staff must
+            // take it out before the next applicant can insert theirs.
+            Some(h)
+                if *kind == DeviceKind::Endorser
+                    && matches!(h.media, Some(drivers::MediaState::Present | drivers::MediaState::AtExit)) =>
+            {
+                return Some(Text::new(
+                    "签注设备内有遗留证件，请联系工作人员",
+                    "a card was left in the machine; staff needed",
+                ));
+            }
             Some(h) if h.is_usable() => {}
             Some(h) => {
                 let state = match (h.state, h.media) {

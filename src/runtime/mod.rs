@@ -112,6 +112,9 @@ pub struct Kiosk {
     final_until: Option<Instant>,
     health: BTreeMap<DeviceKind, Health>,
     next_health: Instant,
+    commits: u64,
+    crash: Option<CrashPoint>,
+    frozen_until: Option<Instant>,
 }
 
 /// Why the kiosk stopped.
@@ -120,7 +123,24 @@ pub enum RunError {
     /// The store failed: the kiosk cannot keep its promises without it.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A crash point set by a test was reached.
+    #[error("simulated crash after commit {0}")]
+    Crashed(u64),
 }
+
+/// Where a crash test stops the kiosk dead, as a power cut would: right after the `after_commits`-th
+/// committed transition, either before its effects start or once they have run (their results
+/// never journaled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashPoint {
+    /// Which commit (1-based, counted from the start of this run).
+    pub after_commits: u64,
+    /// Let that transition's effects run before the crash.
+    pub effects_run: bool,
+}
+
+/// How long effects may run before a crash with `effects_run`.
+const CRASH_GRACE: Duration = Duration::from_millis(200);
 
 impl Kiosk {
     /// A kiosk over a store and devices; nothing runs until [`Kiosk::run`].
@@ -158,8 +178,16 @@ impl Kiosk {
             final_until: None,
             health: BTreeMap::new(),
             next_health: Instant::now(),
+            commits: 0,
+            crash: None,
+            frozen_until: None,
         };
         (kiosk, handle)
+    }
+
+    /// Crash (for tests) at this point.
+    pub fn crash_at(&mut self, point: CrashPoint) {
+        self.crash = Some(point);
     }
 
     /// Load bookings, probe the devices and find the sessions a restart interrupted. After this the
@@ -191,8 +219,23 @@ impl Kiosk {
         self.reconcile_refunds().await?;
         self.next_session_or_home()?;
         loop {
+            if let Some(until) = self.frozen_until {
+                // Dead after a crash point: let the last effects run, journal nothing more.
+                self.queue.clear();
+                let _ = tokio::time::timeout_at(until, async { while self.rx.recv().await.is_some() {} }).await;
+                for (_, t) in self.tasks.drain(..) {
+                    t.abort();
+                }
+                return Err(RunError::Crashed(self.commits));
+            }
             while let Some(input) = self.queue.pop_front() {
                 self.feed(input)?;
+                if self.frozen_until.is_some() {
+                    break;
+                }
+            }
+            if self.frozen_until.is_some() {
+                continue;
             }
             let wake = self.next_wake();
             let event = tokio::select! {
@@ -321,8 +364,7 @@ impl Kiosk {
         tracing::info!(session = %session.id, flow = flow.name(), "session started");
         self.store.commit(&session, "start", &effects, now)?;
         self.session = Some(session);
-        self.execute(effects);
-        Ok(())
+        self.committed(effects)
     }
 
     /// Step the machine with one input, journal, then act.
@@ -338,9 +380,31 @@ impl Kiosk {
         }
         tracing::debug!(session = %session.id, input = %summary, step = ?session.step, "transition");
         let answers = self.store.commit(session, &summary, &effects, now)?;
-        self.execute(effects);
         self.queue.extend(answers);
+        self.committed(effects)
+    }
+
+    /// A transition is committed: perform its effects (unless a crash point says otherwise).
+    fn committed(&mut self, effects: Vec<Effect>) -> Result<(), RunError> {
+        self.commits += 1;
+        if let Some(c) = self.crash.filter(|c| c.after_commits == self.commits) {
+            if !c.effects_run {
+                for (_, t) in self.tasks.drain(..) {
+                    t.abort();
+                }
+                return Err(RunError::Crashed(self.commits));
+            }
+            self.execute(effects);
+            self.frozen_until = Some(Instant::now() + CRASH_GRACE);
+            return Ok(());
+        }
+        self.execute(effects);
         Ok(())
+    }
+
+    /// Transitions committed so far in this run.
+    pub fn commits(&self) -> u64 {
+        self.commits
     }
 
     fn spawn<F>(&mut self, waiter: bool, f: F)

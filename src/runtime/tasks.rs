@@ -285,7 +285,11 @@ pub async fn eject(d: Devices) -> Input {
 pub async fn await_taken(d: Devices, wait: Duration) -> Input {
     let r = d.endorser.lock().await.wait_taken(wait).await;
     // A printer that cannot say reports the permit as still there: the session then retains it.
-    Input::Taken { taken: r.unwrap_or(false) }
+    let taken = r.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "endorsement printer cannot tell whether the permit was taken");
+        false
+    });
+    Input::Taken { taken }
 }
 
 /// Retain the permit.

@@ -70,6 +70,25 @@ pub struct WalkIn {
     /// Leave without a word when this screen appears (a screen id, e.g. `verify`).
     #[serde(default)]
     pub walk_away_at: Option<String>,
+    /// Insert another persona's permit.
+    #[serde(default)]
+    pub permit_of: Option<String>,
+    /// A device fault that strikes when a screen appears (`at = "home"`: before the walk-in starts);
+    /// it clears when the walk-in leaves.
+    #[serde(default)]
+    pub fault: Option<FaultAt>,
+}
+
+/// A fault injected during a walk-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultAt {
+    /// Which device.
+    pub device: drivers::DeviceKind,
+    /// Which fault.
+    pub kind: drivers::FaultKind,
+    /// The screen id at which it strikes.
+    pub at: String,
 }
 
 /// How a check-in starts.
@@ -158,7 +177,17 @@ impl Script {
             {
                 out.push(format!("walk-in {n}: at {at:?} is not HH:MM"));
             }
-            if w.flow == Want::Endorsement && p.permits.is_empty() {
+            if let Some(other) = &w.permit_of
+                && deck.persona(other).is_none_or(|o| o.permits.is_empty())
+            {
+                out.push(format!("walk-in {n}: permit_of names no persona with a permit: {other:?}"));
+            }
+            if let Some(f) = &w.fault
+                && !f.device.fault_kinds().contains(&f.kind)
+            {
+                out.push(format!("walk-in {n}: a {} device cannot have fault {}", f.device, f.kind));
+            }
+            if w.flow == Want::Endorsement && p.permits.is_empty() && w.permit_of.is_none() {
                 out.push(format!("walk-in {n}: persona {} holds no permit to endorse", p.id));
             }
             if let Some(k) = w.permit
@@ -214,6 +243,8 @@ impl Script {
             pay: Pay::Pay,
             take_permit: Take::Yes,
             walk_away_at: None,
+            permit_of: None,
+            fault: None,
         };
         let mut w = Vec::new();
         if let Some(p) = first_checkin {

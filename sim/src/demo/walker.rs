@@ -91,6 +91,13 @@ impl<'a> Walker<'a> {
         if let KioskEvent::Screen { screen } = &e {
             self.screen = Some(screen.clone());
         }
+        if std::env::var_os("KIOSK_SIM_TRACE").is_some() {
+            let what = match &e {
+                KioskEvent::Screen { screen } => format!("screen {} {:?}", screen.id, screen.countdown),
+                KioskEvent::SessionEnded { summary } => format!("ended {}", summary.outcome),
+            };
+            eprintln!("[walker {:?}] {what}", std::time::SystemTime::now());
+        }
         Ok(e)
     }
 
@@ -136,8 +143,22 @@ impl<'a> Walker<'a> {
             self.cmd.call(&Request::SetClock { at }).await?;
             *clock = Some(at);
         }
-        let home = self.back_home().await?;
+        let mut home = self.back_home().await?;
         let button = if w.flow == Want::Checkin { "checkin" } else { "endorse" };
+        let mut fault = w.fault.clone();
+        if let Some(f) = fault.take_if(|f| f.at == "home") {
+            self.world(WorldAction::Fault { device: f.device, fault: Some(f.kind) }).await?;
+            // The kiosk notices at its next health poll.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while home.has_button(button) && tokio::time::Instant::now() < deadline {
+                if let Ok(Ok(KioskEvent::Screen { screen })) =
+                    tokio::time::timeout_at(deadline, self.next_event()).await
+                    && screen.id == "home"
+                {
+                    home = screen;
+                }
+            }
+        }
         let mut result = WalkInResult {
             persona: me.id.clone(),
             flow: if w.flow == Want::Checkin { "checkin".into() } else { "endorsement".into() },
@@ -151,9 +172,19 @@ impl<'a> Walker<'a> {
             permit: None,
             message: None,
         };
+        // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
+        let patience = tokio::time::Instant::now() + Duration::from_secs(6);
+        while w.fault.is_none() && !home.has_button(button) && tokio::time::Instant::now() < patience {
+            if let Ok(Ok(KioskEvent::Screen { screen })) = tokio::time::timeout_at(patience, self.next_event()).await
+                && screen.id == "home"
+            {
+                home = screen;
+            }
+        }
         if !home.has_button(button) {
             result.reason = Some("out_of_service".into());
             result.message = home.body.first().map(|t| t.en.clone());
+            self.clear_fault(w).await?;
             return Ok(result);
         }
         self.touch(button).await?;
@@ -173,9 +204,13 @@ impl<'a> Walker<'a> {
             Act::Other => self.other_persona(me, false).map(|p| p.face.clone()),
             Act::None => None,
         };
+        let permit_holder = match &w.permit_of {
+            Some(id) => self.deck.persona(id).ok_or_else(|| format!("no persona {id}"))?,
+            None => me,
+        };
         let permit = match w.permit {
-            Some(k) => me.permits.iter().find(|p| p.kind == k),
-            None => me.permits.first(),
+            Some(k) => permit_holder.permits.iter().find(|p| p.kind == k),
+            None => permit_holder.permits.first(),
         };
         let mut acted: Option<Screen> = None;
         let mut gone = false;
@@ -195,6 +230,9 @@ impl<'a> Walker<'a> {
                 continue;
             }
             acted = Some(plain);
+            if let Some(f) = fault.take_if(|f| f.at == screen.id) {
+                self.world(WorldAction::Fault { device: f.device, fault: Some(f.kind) }).await?;
+            }
             if w.walk_away_at.as_deref() == Some(screen.id.as_str()) {
                 gone = true;
                 continue;
@@ -216,7 +254,8 @@ impl<'a> Walker<'a> {
                     if let Some(p) = permit
                         && screen.body.first().is_some_and(|t| !t.en.starts_with('✓'))
                     {
-                        let action = WorldAction::InsertPermit { permit: Box::new(p.clone()), upside_down: w.upside_down };
+                        let action =
+                            WorldAction::InsertPermit { permit: Box::new(p.clone()), upside_down: w.upside_down };
                         // A permit already in the slot (the reader has it) is not inserted twice.
                         if !inserted && self.world(action).await.is_ok() {
                             inserted = true;
@@ -266,7 +305,8 @@ impl<'a> Walker<'a> {
                 _ => {}
             }
         };
-        // Leave: take what is theirs.
+        // Leave: take what is theirs; staff clear the fault.
+        self.clear_fault(w).await?;
         self.world(WorldAction::RemoveIdCard).await?;
         self.world(WorldAction::LeaveCamera).await?;
         self.world(WorldAction::LiftFinger).await?;
@@ -290,6 +330,15 @@ impl<'a> Walker<'a> {
         result.refunded = summary.refunded;
         result.session = Some(summary.session);
         Ok(result)
+    }
+}
+
+impl Walker<'_> {
+    async fn clear_fault(&mut self, w: &WalkIn) -> Result<(), String> {
+        if let Some(f) = &w.fault {
+            self.world(WorldAction::Fault { device: f.device, fault: None }).await?;
+        }
+        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@ pub enum Presentation {
 }
 
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     face: Option<([u8; 16], Presentation)>,
     rng: ChaCha8Rng,
     frames: u64,
@@ -32,11 +32,11 @@ struct State {
 
 /// The camera (what the daemon holds).
 #[derive(Debug)]
-pub struct SimCamera(Arc<Shared<State>>);
+pub struct SimCamera(pub(crate) Arc<Shared<State>>);
 
 /// The world's side of the camera.
 #[derive(Debug, Clone)]
-pub struct CameraHandle(Arc<Shared<State>>);
+pub struct CameraHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(CameraHandle);
 
 /// A new camera and its handle.

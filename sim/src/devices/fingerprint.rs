@@ -20,7 +20,7 @@ pub struct PlacedFinger {
 }
 
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     finger: Option<PlacedFinger>,
     rng: ChaCha8Rng,
     captures: u64,
@@ -28,11 +28,11 @@ struct State {
 
 /// The scanner (what the daemon holds).
 #[derive(Debug)]
-pub struct SimFingerprintScanner(Arc<Shared<State>>);
+pub struct SimFingerprintScanner(pub(crate) Arc<Shared<State>>);
 
 /// The world's side of the scanner.
 #[derive(Debug, Clone)]
-pub struct FingerprintHandle(Arc<Shared<State>>);
+pub struct FingerprintHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(FingerprintHandle);
 
 /// A new scanner and its handle; `seed` makes the capture noise repeatable.

@@ -7,18 +7,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     card: Option<IdCard>,
     reads: u64,
 }
 
 /// The reader (what the daemon holds).
 #[derive(Debug)]
-pub struct SimIdCardReader(Arc<Shared<State>>);
+pub struct SimIdCardReader(pub(crate) Arc<Shared<State>>);
 
 /// The world's side of the reader.
 #[derive(Debug, Clone)]
-pub struct IdCardHandle(Arc<Shared<State>>);
+pub struct IdCardHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(IdCardHandle);
 
 /// A new reader and its handle.

@@ -124,6 +124,15 @@ impl<S> Shared<S> {
         }
     }
 
+    /// Like [`Shared::check_fault`], for an operation that the listed faults do not affect (a
+    /// refused chip write does not stop the card transport).
+    pub(crate) async fn check_fault_except(&self, unaffected: &[FaultKind]) -> Result<(), DeviceError> {
+        if self.fault().is_some_and(|f| unaffected.contains(&f)) {
+            return Ok(());
+        }
+        self.check_fault().await
+    }
+
     /// Take the device's operation time, then check for a fault that came meanwhile.
     pub(crate) async fn work(&self) -> Result<(), DeviceError> {
         self.check_fault().await?;
@@ -138,12 +147,22 @@ impl<S> Shared<S> {
     pub(crate) async fn wait_for<R>(
         &self,
         wait: Duration,
+        f: impl FnMut(&mut S) -> Option<R>,
+    ) -> Result<Option<R>, DeviceError> {
+        self.wait_for_except(wait, &[], f).await
+    }
+
+    /// [`Shared::wait_for`] for an operation that the listed faults do not affect.
+    pub(crate) async fn wait_for_except<R>(
+        &self,
+        wait: Duration,
+        unaffected: &[FaultKind],
         mut f: impl FnMut(&mut S) -> Option<R>,
     ) -> Result<Option<R>, DeviceError> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut rx = self.changed.subscribe();
         loop {
-            self.check_fault().await?;
+            self.check_fault_except(unaffected).await?;
             if let Some(r) = f(&mut lock(&self.state)) {
                 self.changed.send_modify(|v| *v += 1);
                 return Ok(Some(r));

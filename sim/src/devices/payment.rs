@@ -58,7 +58,7 @@ pub struct Order {
 }
 
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     orders: BTreeMap<String, Order>,
     pending: Option<PayerAction>,
     txns: u64,
@@ -66,11 +66,11 @@ struct State {
 
 /// The terminal (what the daemon holds).
 #[derive(Debug)]
-pub struct SimPaymentTerminal(Arc<Shared<State>>);
+pub struct SimPaymentTerminal(pub(crate) Arc<Shared<State>>);
 
 /// The world's side: the payer, and the provider's books.
 #[derive(Debug, Clone)]
-pub struct PaymentHandle(Arc<Shared<State>>);
+pub struct PaymentHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(PaymentHandle);
 
 /// A new terminal and its handle.

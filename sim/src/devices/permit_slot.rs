@@ -35,8 +35,9 @@ pub enum Position {
 }
 
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     position: Position,
+    taken: Vec<PermitCard>,
     retained: Vec<PermitCard>,
     ribbon_left: u32,
     writes: u64,
@@ -55,17 +56,17 @@ pub struct SlotCounters {
 
 /// The permit reader (what the daemon holds).
 #[derive(Debug)]
-pub struct SimPermitReader(Arc<Shared<State>>);
+pub struct SimPermitReader(pub(crate) Arc<Shared<State>>);
 /// The endorsement printer (what the daemon holds).
 #[derive(Debug)]
-pub struct SimEndorser(Arc<Shared<State>>);
+pub struct SimEndorser(pub(crate) Arc<Shared<State>>);
 /// The world's side of the permit reader.
 #[derive(Debug, Clone)]
-pub struct PermitHandle(Arc<Shared<State>>);
+pub struct PermitHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(PermitHandle);
 /// The world's side of the endorsement printer.
 #[derive(Debug, Clone)]
-pub struct EndorserHandle(Arc<Shared<State>>);
+pub struct EndorserHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(EndorserHandle);
 
 /// A new slot: its reader, its printer, and their handles. The two devices share the card path but
@@ -77,7 +78,7 @@ pub fn new(
 ) -> (SimPermitReader, PermitHandle, SimEndorser, EndorserHandle) {
     let reader = Shared::new(
         DeviceKind::Permit,
-        State { position: Position::Empty, retained: Vec::new(), ribbon_left: ribbon, writes: 0 },
+        State { position: Position::Empty, taken: Vec::new(), retained: Vec::new(), ribbon_left: ribbon, writes: 0 },
         reader_timing,
     );
     let printer = Arc::new(Shared::forward(&reader, DeviceKind::Endorser, printer_timing));
@@ -102,7 +103,10 @@ impl PermitHandle {
     /// Take the card from the exit slot (or pull it back out of the entry).
     pub fn take(&self) -> Option<PermitCard> {
         self.0.with(|s| match std::mem::take(&mut s.position) {
-            Position::AtExit(c) | Position::AtEntry(c) => Some(c),
+            Position::AtExit(c) | Position::AtEntry(c) => {
+                s.taken.push(c.clone());
+                Some(c)
+            }
             other => {
                 s.position = other;
                 None
@@ -117,6 +121,10 @@ impl PermitHandle {
             writes: s.writes,
         })
     }
+    /// Every card its owner took back, in order, as it was when taken.
+    pub fn taken(&self) -> Vec<PermitCard> {
+        self.0.peek(|s| s.taken.clone())
+    }
     /// Cards in the retain bin.
     pub fn retained(&self) -> Vec<PermitCard> {
         self.0.peek(|s| s.retained.clone())
@@ -128,11 +136,21 @@ impl EndorserHandle {
     pub fn refill(&self, prints: u32) {
         self.0.with(|s| s.ribbon_left = prints);
     }
+    /// Staff open the unit and take out whatever card is in the path.
+    pub fn clear_path(&self) -> Option<PermitCard> {
+        self.0.with(|s| match std::mem::take(&mut s.position) {
+            Position::Empty => None,
+            Position::AtEntry(c) | Position::Inside(c) | Position::AtExit(c) => Some(c),
+        })
+    }
     /// Empty the retain bin (staff), returning the cards.
     pub fn empty_bin(&self) -> Vec<PermitCard> {
         self.0.with(|s| std::mem::take(&mut s.retained))
     }
 }
+
+/// Faults of the print and chip-write head that leave the card transport and the chip reader working.
+const WRITE_ONLY: &[FaultKind] = &[FaultKind::ChipWriteFailed, FaultKind::RibbonOut];
 
 fn media(p: &Position) -> MediaState {
     match p {
@@ -277,7 +295,7 @@ impl EndorsementPrinter for SimEndorser {
     }
 
     async fn read_back(&mut self) -> Result<Vec<Endorsement>, EndorserError> {
-        self.0.check_fault().await?;
+        self.0.check_fault_except(WRITE_ONLY).await?;
         self.0.peek(|s| match &s.position {
             Position::Inside(c) => Ok(c.permit.endorsements.clone()),
             _ => Err(EndorserError::NoCard),
@@ -285,12 +303,12 @@ impl EndorsementPrinter for SimEndorser {
     }
 
     async fn card_inside(&mut self) -> Result<bool, EndorserError> {
-        self.0.check_fault().await?;
+        self.0.check_fault_except(WRITE_ONLY).await?;
         Ok(self.0.peek(|s| matches!(s.position, Position::Inside(_))))
     }
 
     async fn eject(&mut self) -> Result<(), EndorserError> {
-        self.0.check_fault().await?;
+        self.0.check_fault_except(WRITE_ONLY).await?;
         self.0.with(|s| match std::mem::take(&mut s.position) {
             Position::Inside(c) => {
                 s.position = Position::AtExit(c);
@@ -305,13 +323,13 @@ impl EndorsementPrinter for SimEndorser {
     }
 
     async fn wait_taken(&mut self, wait: Duration) -> Result<bool, EndorserError> {
-        let taken =
-            self.0.wait_for(wait, |s| if matches!(s.position, Position::AtExit(_)) { None } else { Some(()) }).await?;
+        let at_exit = |s: &mut State| if matches!(s.position, Position::AtExit(_)) { None } else { Some(()) };
+        let taken = self.0.wait_for_except(wait, WRITE_ONLY, at_exit).await?;
         Ok(taken.is_some())
     }
 
     async fn retain(&mut self) -> Result<(), EndorserError> {
-        self.0.check_fault().await?;
+        self.0.check_fault_except(WRITE_ONLY).await?;
         self.0.with(|s| match std::mem::take(&mut s.position) {
             Position::Inside(c) | Position::AtExit(c) => {
                 s.retained.push(c);

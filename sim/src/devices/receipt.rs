@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     paper_left: u32,
     near_end_at: u32,
     tray: Vec<Document>,
@@ -18,11 +18,11 @@ struct State {
 
 /// The printer (what the daemon holds).
 #[derive(Debug)]
-pub struct SimReceiptPrinter(Arc<Shared<State>>);
+pub struct SimReceiptPrinter(pub(crate) Arc<Shared<State>>);
 
 /// The world's side of the printer.
 #[derive(Debug, Clone)]
-pub struct ReceiptHandle(Arc<Shared<State>>);
+pub struct ReceiptHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(ReceiptHandle);
 
 /// A new printer with `paper` documents' worth of paper; printed documents are also written as text

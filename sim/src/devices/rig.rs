@@ -105,35 +105,14 @@ pub struct Rig {
 /// Build a full simulated device set and its rig.
 pub fn build(opts: &RigOptions) -> (DeviceSet, Rig) {
     let t = |k| opts.speed.timing(k);
-    let (idcard, idcard_h) = super::idcard::new(t(DeviceKind::IdCard));
-    let (permit, permit_h, endorser, endorser_h) =
-        super::permit_slot::new(t(DeviceKind::Permit), t(DeviceKind::Endorser), opts.ribbon);
-    let (fingerprint, fingerprint_h) = super::fingerprint::new(t(DeviceKind::Fingerprint), opts.seed);
-    let (camera, camera_h) = super::camera::new(t(DeviceKind::Camera), opts.seed);
-    let (receipt, receipt_h) = super::receipt::new(t(DeviceKind::Receipt), opts.paper, opts.print_dir.clone());
-    let (payment, payment_h) = super::payment::new(t(DeviceKind::Payment));
-    (
-        DeviceSet {
-            idcard: Box::new(idcard),
-            permit: Box::new(permit),
-            fingerprint: Box::new(fingerprint),
-            camera: Box::new(camera),
-            endorser: Box::new(endorser),
-            receipt: Box::new(receipt),
-            payment: Box::new(payment),
-            photo_decoder: Arc::new(SimPhotoDecoder),
-            face_verifier: Arc::new(SimFaceVerifier::default()),
-        },
-        Rig {
-            idcard: idcard_h,
-            permit: permit_h,
-            fingerprint: fingerprint_h,
-            camera: camera_h,
-            endorser: endorser_h,
-            receipt: receipt_h,
-            payment: payment_h,
-        },
-    )
+    let (_, idcard) = super::idcard::new(t(DeviceKind::IdCard));
+    let (_, permit, _, endorser) = super::permit_slot::new(t(DeviceKind::Permit), t(DeviceKind::Endorser), opts.ribbon);
+    let (_, fingerprint) = super::fingerprint::new(t(DeviceKind::Fingerprint), opts.seed);
+    let (_, camera) = super::camera::new(t(DeviceKind::Camera), opts.seed);
+    let (_, receipt) = super::receipt::new(t(DeviceKind::Receipt), opts.paper, opts.print_dir.clone());
+    let (_, payment) = super::payment::new(t(DeviceKind::Payment));
+    let rig = Rig { idcard, permit, fingerprint, camera, endorser, receipt, payment };
+    (rig.devices(), rig)
 }
 
 /// Something a person does to the machine (or a developer does to a device).
@@ -189,6 +168,8 @@ pub enum WorldAction {
     },
     /// Take the prints from the tray.
     TakePrints,
+    /// Staff open the unit and take out a card left in the permit path.
+    ClearPermitPath,
     /// Inject a fault into a device (`null` clears it).
     Fault {
         /// Which device.
@@ -231,6 +212,22 @@ pub enum WorldReply {
 }
 
 impl Rig {
+    /// The daemon's side of the same devices: what a daemon (re)opens. A restarted daemon gets the
+    /// devices as the last one left them, cards and all.
+    pub fn devices(&self) -> DeviceSet {
+        DeviceSet {
+            idcard: Box::new(super::idcard::SimIdCardReader(self.idcard.0.clone())),
+            permit: Box::new(super::permit_slot::SimPermitReader(self.permit.0.clone())),
+            fingerprint: Box::new(super::fingerprint::SimFingerprintScanner(self.fingerprint.0.clone())),
+            camera: Box::new(super::camera::SimCamera(self.camera.0.clone())),
+            endorser: Box::new(super::permit_slot::SimEndorser(self.endorser.0.clone())),
+            receipt: Box::new(super::receipt::SimReceiptPrinter(self.receipt.0.clone())),
+            payment: Box::new(super::payment::SimPaymentTerminal(self.payment.0.clone())),
+            photo_decoder: Arc::new(SimPhotoDecoder),
+            face_verifier: Arc::new(SimFaceVerifier::default()),
+        }
+    }
+
     /// The handle of a device kind.
     pub fn handle(&self, kind: DeviceKind) -> &dyn SimHandle {
         match kind {
@@ -265,6 +262,9 @@ impl Rig {
             WorldAction::LeaveCamera => self.camera.leave(),
             WorldAction::Pay { method } => self.payment.act(PayerAction::Pay { method }),
             WorldAction::Decline { reason } => self.payment.act(PayerAction::Decline { reason }),
+            WorldAction::ClearPermitPath => {
+                return Ok(WorldReply::Permit { permit: self.endorser.clear_path().map(|c| c.permit) });
+            }
             WorldAction::TakePrints => {
                 return Ok(WorldReply::Prints { texts: self.receipt.take().iter().map(|d| d.to_text()).collect() });
             }

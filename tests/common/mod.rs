@@ -1,0 +1,159 @@
+//! A persona deck shaped for the end-to-end tests: generated, then a persona set up for every role
+//! (happy paths and each refusal), and validated like any deck.
+
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use drivers::permit::{PermitKind, PermitMrz};
+use sim::persona::{Booking, Deck, Permit, Persona, generate::generate, validate::validate};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The test day.
+pub fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 21).unwrap_or_default()
+}
+
+/// The policy file the simulator ships.
+pub fn policy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/data/policy.toml")
+}
+
+/// The deck and which persona plays which role.
+pub struct TestDeck {
+    /// The deck.
+    pub deck: Deck,
+    /// Role → persona id.
+    pub roles: BTreeMap<&'static str, String>,
+    /// The kiosk's hall.
+    pub hall: String,
+    /// Another hall.
+    pub other_hall: String,
+}
+
+fn booking(code: &str, hall: &str, start: &str, end: &str) -> Booking {
+    Booking {
+        code: code.into(),
+        hall: hall.into(),
+        date: day(),
+        slot_start: start.into(),
+        slot_end: end.into(),
+        business: "renewal".into(),
+        document: "passport".into(),
+    }
+}
+
+/// A booking code from the deck alphabet.
+fn code(n: u32) -> String {
+    let a: Vec<char> = sim::persona::generate::BOOKING_CODE_ALPHABET.chars().collect();
+    let mut s = String::from("TSTK");
+    let mut x = n as usize;
+    for _ in 0..4 {
+        s.push(a[x % a.len()]);
+        x /= a.len();
+    }
+    s
+}
+
+/// Give a persona a fresh card-type HK/Macau permit with no endorsements.
+pub fn fresh_permit(p: &mut Persona, expiry: NaiveDate, n: u32) {
+    let birth = NaiveDate::parse_from_str(&p.card.birth, "%Y%m%d").unwrap_or_default();
+    let number = format!("C{:08}", 40_000_000 + n);
+    let issued = expiry.checked_sub_months(chrono::Months::new(60)).unwrap_or(expiry).min(day());
+    let (surname, given_names) =
+        p.permits.first().map(|x| (x.surname.clone(), x.given_names.clone())).unwrap_or(("WANG".into(), "FANG".into()));
+    let mrz = PermitMrz { kind: PermitKind::HkMacau, number: number.clone(), expiry, birth }.encode();
+    p.permits = vec![Permit {
+        kind: PermitKind::HkMacau,
+        number,
+        name_zh: p.card.name.clone(),
+        surname,
+        given_names,
+        birth,
+        issued,
+        expiry,
+        mrz,
+        endorsements: Vec::new(),
+    }];
+}
+
+/// Build the deck.
+pub fn test_deck() -> TestDeck {
+    let mut deck = generate(90, 2026, day());
+    let hall = deck.halls[0].id.clone();
+    let other_hall = deck.halls[1].id.clone();
+    let far = NaiveDate::from_ymd_opt(2031, 6, 30).unwrap_or_default();
+    // Ordinary mainland adults with fingerprints, nothing booked.
+    let mut pool: Vec<usize> = (0..deck.personas.len())
+        .filter(|&i| {
+            let p = &deck.personas[i];
+            !p.flags.non_mainland && !p.flags.counter_only && p.fingers.len() == 2 && p.card.birth.as_str() < "20000101"
+        })
+        .collect();
+    pool.reverse();
+    let mut roles = BTreeMap::new();
+    let mut n = 0u32;
+    let mut take = |role: &'static str, deck: &mut Deck, f: &dyn Fn(&mut Persona, u32)| {
+        let i = pool.pop().unwrap_or_default();
+        n += 1;
+        let p = &mut deck.personas[i];
+        p.bookings.clear();
+        fresh_permit(p, far, n);
+        f(p, n);
+        roles.insert(role, p.id.clone());
+    };
+    let h = hall.clone();
+    take("checkin_ok", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "09:00", "09:30")]);
+    take("checkin_code", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "09:30", "10:00")]);
+    take("no_booking", &mut deck, &|_, _| {});
+    let o = other_hall.clone();
+    take("other_hall", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &o, "09:30", "10:00")]);
+    take("too_early", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "15:00", "15:30")]);
+    take("too_late", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "08:30", "09:00")]);
+    take("mismatch_code", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "10:00", "10:30")]);
+    take("finger_fail", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "10:00", "10:30")]);
+    take("face_fail", &mut deck, &|p, n| {
+        p.fingers.clear();
+        p.bookings = vec![booking(&code(n), &h, "10:00", "10:30")];
+    });
+    take("face_ok", &mut deck, &|p, n| {
+        p.fingers.clear();
+        p.bookings = vec![booking(&code(n), &h, "10:30", "11:00")];
+    });
+    take("after_outage", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "10:30", "11:00")]);
+    take("endorse_ok", &mut deck, &|_, _| {});
+    take("endorse_retained", &mut deck, &|_, _| {});
+    take("endorse_mismatch", &mut deck, &|_, _| {});
+    take("permit_expired", &mut deck, &|p, n| {
+        fresh_permit(p, day().pred_opt().unwrap_or_default(), n);
+    });
+    take("permit_invalid", &mut deck, &|_, _| {});
+    take("counter_only", &mut deck, &|p, _| p.flags.counter_only = true);
+    take("not_eligible", &mut deck, &|p, n| {
+        fresh_permit(p, day() + chrono::Days::new(30), n);
+    });
+    take("declined", &mut deck, &|_, _| {});
+    take("pay_timeout", &mut deck, &|_, _| {});
+    take("write_fails", &mut deck, &|_, _| {});
+    take("walk_away", &mut deck, &|_, _| {});
+    take("endorse_finger_fail", &mut deck, &|_, _| {});
+    let non_mainland = deck.personas.iter().find(|p| p.flags.non_mainland).map(|p| p.id.clone()).unwrap_or_default();
+    roles.insert("non_mainland", non_mainland);
+    let problems = validate(&deck);
+    assert!(problems.is_empty(), "test deck invalid:\n{}", problems.join("\n"));
+    TestDeck { deck, roles, hall, other_hall }
+}
+
+impl TestDeck {
+    /// Persona id of a role.
+    pub fn id(&self, role: &str) -> String {
+        self.roles.get(role).cloned().unwrap_or_else(|| panic!("no role {role}"))
+    }
+
+    /// Write the deck as TOML.
+    pub fn write(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("personas.toml");
+        std::fs::write(&path, self.deck.to_toml().expect("deck serialises")).expect("deck written");
+        path
+    }
+}
