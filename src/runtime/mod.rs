@@ -373,9 +373,10 @@ impl Kiosk {
         let now = self.clock.now();
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
         let summary = input.summary();
-        let before = session.step;
+        let before = session.clone();
         let effects = session.step(input, &ctx);
-        if effects.is_empty() && session.step == before {
+        if effects.is_empty() && *session == before {
+            // A late or irrelevant input: nothing changed, nothing to journal.
             return Ok(());
         }
         tracing::debug!(session = %session.id, input = %summary, step = ?session.step, "transition");
