@@ -67,7 +67,7 @@ impl Default for DevicesConfig {
 }
 
 /// The simulator, when devices are simulated.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimConfig {
     /// Persona deck: the simulated central's bookings, applicants and flags.
@@ -87,6 +87,20 @@ pub struct SimConfig {
     pub control_socket: Option<PathBuf>,
     /// Keep every printed ticket and receipt as a text file here.
     pub print_dir: Option<PathBuf>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            deck: None,
+            speed: Default::default(),
+            seed: 0,
+            start_time: None,
+            time_scale: one(),
+            control_socket: None,
+            print_dir: None,
+        }
+    }
 }
 
 fn default_kiosk_id() -> String {
@@ -221,6 +235,7 @@ mod tests {
     fn minimal_config_has_working_defaults() {
         let c = Config::parse("policy_file = \"p.toml\"\n", "t").unwrap();
         assert_eq!(c.utc_offset().unwrap().local_minus_utc(), 8 * 3600);
+        assert_eq!(c.sim.time_scale, 1.0, "no [sim] section: real time");
         assert_eq!(c.store.synchronous, "full");
     }
 

@@ -537,9 +537,9 @@ impl Kiosk {
     fn end(&mut self, summary: SessionSummary) {
         tracing::info!(session = %summary.session, flow = %summary.flow, outcome = %summary.outcome,
             reason = summary.reason.as_deref().unwrap_or(""), "session ended");
-        for (_, t) in self.tasks.drain(..) {
-            t.abort();
-        }
+        // Stop waiting for the applicant; work already handed to a device (a print, a refund)
+        // finishes, and its late answer is dropped as it belongs to no session.
+        self.stop_waiters();
         // Dropping the secrets zeroes the templates and the photo.
         self.secrets = None;
         self.session = None;

@@ -1,1 +1,240 @@
-//! Unit tests of the pure state machine (more, end to end, in tests/).
+//! The state machine alone: inputs in, effects out, no I/O.
+
+use super::*;
+use crate::central::Authorisation;
+use drivers::permit::Destination;
+
+fn policy() -> Policy {
+    Policy::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sim/data/policy.toml"))).expect("policy")
+}
+
+fn at(hhmm: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(&format!("2026-11-21T{hhmm}:00+08:00")).expect("time")
+}
+
+fn ctx<'a>(p: &'a Policy, now: DateTime<FixedOffset>) -> Ctx<'a> {
+    Ctx { now, kiosk_id: "k1", hall_id: "h1", policy: p }
+}
+
+fn card(fingers: bool) -> CardInfo {
+    CardInfo {
+        id_number: "11010519491231002X".into(),
+        name: "王芳".into(),
+        birth: "19491231".into(),
+        card_type: CardType::Resident,
+        has_fingerprints: fingers,
+        number_valid: true,
+    }
+}
+
+fn permit(expiry: &str) -> PermitInfo {
+    PermitInfo {
+        kind: Some(PermitKind::HkMacau),
+        number: "C12345678".into(),
+        expiry: NaiveDate::parse_from_str(expiry, "%Y-%m-%d").ok(),
+        birth: NaiveDate::from_ymd_opt(1949, 12, 31),
+        name_zh: "王芳".into(),
+        endorsements: Vec::new(),
+        mrz_error: None,
+    }
+}
+
+fn booking(start: &str, end: &str) -> BookingInfo {
+    BookingInfo {
+        code: "ABCD2345".into(),
+        hall: "h1".into(),
+        id_number: "11010519491231002X".into(),
+        day: NaiveDate::from_ymd_opt(2026, 11, 21).expect("day"),
+        slot_start: start.into(),
+        slot_end: end.into(),
+        ticket: None,
+    }
+}
+
+fn ended_with(effects: &[Effect]) -> Option<sim::control::SessionSummary> {
+    effects.iter().find_map(|e| match e {
+        Effect::End { summary } => Some(summary.clone()),
+        _ => None,
+    })
+}
+
+fn checkin_at(now: &str, start: &str, end: &str) -> Option<sim::control::SessionSummary> {
+    let p = policy();
+    let c = ctx(&p, at(now));
+    let (mut s, _) = Session::start("s1".into(), Flow::Checkin, &c);
+    s.step(Input::Card { result: Ok(card(true)) }, &c);
+    let e = s.step(Input::Booking { lookup: Lookup::Here(booking(start, end)) }, &c);
+    ended_with(&e)
+}
+
+#[test]
+fn arrival_window_is_sixty_minutes_before_to_thirty_after() {
+    assert_eq!(checkin_at("08:59", "10:00", "10:30").and_then(|s| s.reason).as_deref(), Some("too_early"));
+    assert!(checkin_at("09:00", "10:00", "10:30").is_none(), "the window opens 60 minutes before");
+    assert!(checkin_at("11:00", "10:00", "10:30").is_none(), "and closes 30 minutes after the slot");
+    assert_eq!(checkin_at("11:01", "10:00", "10:30").and_then(|s| s.reason).as_deref(), Some("too_late"));
+}
+
+#[test]
+fn checkin_uses_the_face_only_when_the_card_has_no_fingerprint() {
+    let p = policy();
+    let c = ctx(&p, at("09:50"));
+    for (fingers, want_finger) in [(true, true), (false, false)] {
+        let (mut s, _) = Session::start("s1".into(), Flow::Checkin, &c);
+        s.step(Input::Card { result: Ok(card(fingers)) }, &c);
+        let e = s.step(Input::Booking { lookup: Lookup::Here(booking("10:00", "10:30")) }, &c);
+        assert_eq!(e.contains(&Effect::VerifyFinger), want_finger);
+        assert_eq!(e.contains(&Effect::VerifyFace), !want_finger);
+    }
+}
+
+/// Drive an endorsement to the payment, returning the session.
+fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
+    let c = ctx(p, at("10:00"));
+    let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
+    s.step(Input::Permit { result: Ok(permit(expiry)) }, &c);
+    let e = s.step(Input::Card { result: Ok(card(true)) }, &c);
+    assert!(e.iter().any(|e| matches!(e, Effect::Authorise { .. })), "central asked while the applicant verifies");
+    assert!(e.contains(&Effect::VerifyFinger) && e.contains(&Effect::VerifyFace), "both checks at once");
+    s.step(Input::Finger { result: Ok(true) }, &c);
+    let e = s.step(Input::Face { result: Ok(true) }, &c);
+    assert_eq!(s.step, Step::EnChoose, "{e:?}");
+    s.step(Input::Touch { button: "HK-L-3M-1".into() }, &c);
+    let granted = Authorisation::Granted { auth_id: "A".into(), allowed: vec!["HK-L-3M-1".into()] };
+    s.step(Input::Auth { result: Ok(granted) }, &c);
+    let e = s.step(Input::Touch { button: "confirm".into() }, &c);
+    (s, e)
+}
+
+fn position<F: Fn(&Effect) -> bool>(e: &[Effect], f: F) -> usize {
+    e.iter().position(f).unwrap_or(usize::MAX)
+}
+
+#[test]
+fn intents_are_recorded_before_money_moves_or_the_card_is_written() {
+    let p = policy();
+    let c = ctx(&p, at("10:05"));
+    let (mut s, e) = to_payment(&p, "2030-01-01");
+    let intent = position(&e, |e| matches!(e, Effect::Record { record: Record::PaymentIntent { .. } }));
+    let open = position(&e, |e| matches!(e, Effect::OpenPayment { .. }));
+    assert!(intent < open, "{e:?}");
+    s.step(Input::PaymentOpened { result: Ok(()) }, &c);
+    let e = s.step(Input::Payment { result: Ok(PayResult::Paid { txn_id: "T1".into() }) }, &c);
+    let intent = position(&e, |e| matches!(e, Effect::Record { record: Record::EndorsementIntent { .. } }));
+    let write = position(&e, |e| matches!(e, Effect::Write { .. }));
+    let print = position(&e, |e| matches!(e, Effect::Print { .. }));
+    assert!(
+        intent < write && write != usize::MAX && print != usize::MAX,
+        "the receipt prints while the card is written"
+    );
+    let Some(Effect::Write { endorsement }) = e.iter().find(|e| matches!(e, Effect::Write { .. })) else {
+        panic!("no write")
+    };
+    assert_eq!(endorsement.destination, Destination::HongKong);
+    assert_eq!(endorsement.issue_key.as_deref(), Some("Es1"));
+}
+
+#[test]
+fn a_failed_write_is_read_back_then_refunded_and_the_permit_returned() {
+    let p = policy();
+    let c = ctx(&p, at("10:05"));
+    let (mut s, _) = to_payment(&p, "2030-01-01");
+    s.step(Input::PaymentOpened { result: Ok(()) }, &c);
+    s.step(Input::Payment { result: Ok(PayResult::Paid { txn_id: "T1".into() }) }, &c);
+    s.step(Input::Printed { result: Ok(()) }, &c);
+    let fault = Fault { device: DeviceKind::Endorser, fault: FaultKind::ChipWriteFailed, message: "x".into() };
+    assert_eq!(s.step(Input::Written { result: Err(fault) }, &c), vec![Effect::ReadBack]);
+    let e = s.step(Input::ReadBack { result: Ok(Vec::new()) }, &c);
+    assert!(e.iter().any(|e| matches!(e, Effect::Refund { .. })), "{e:?}");
+    let e = s.step(Input::Refunded { result: Ok(()) }, &c);
+    assert!(e.contains(&Effect::Eject), "{e:?}");
+    s.step(Input::Ejected { result: Ok(()) }, &c);
+    let e = s.step(Input::Taken { taken: true }, &c);
+    let summary = ended_with(&e).expect("ended");
+    assert_eq!(
+        (summary.outcome.as_str(), summary.reason.as_deref(), summary.refunded),
+        ("refused", Some("device_fault"), true)
+    );
+}
+
+#[test]
+fn a_write_that_reached_the_chip_counts_even_if_the_printer_said_otherwise() {
+    let p = policy();
+    let c = ctx(&p, at("10:05"));
+    let (mut s, _) = to_payment(&p, "2030-01-01");
+    s.step(Input::PaymentOpened { result: Ok(()) }, &c);
+    let e = s.step(Input::Payment { result: Ok(PayResult::Paid { txn_id: "T1".into() }) }, &c);
+    let Some(Effect::Write { endorsement }) = e.into_iter().find(|e| matches!(e, Effect::Write { .. })) else {
+        panic!("no write")
+    };
+    let fault = Fault { device: DeviceKind::Endorser, fault: FaultKind::PowerLoss, message: "x".into() };
+    s.step(Input::Written { result: Err(fault) }, &c);
+    s.step(Input::Printed { result: Ok(()) }, &c);
+    let e = s.step(Input::ReadBack { result: Ok(vec![endorsement]) }, &c);
+    assert!(!e.iter().any(|e| matches!(e, Effect::Refund { .. } | Effect::Write { .. })), "{e:?}");
+    assert!(e.contains(&Effect::Eject));
+}
+
+#[test]
+fn an_order_paid_at_the_last_second_is_honoured() {
+    let p = policy();
+    let c = ctx(&p, at("10:05"));
+    let (mut s, _) = to_payment(&p, "2030-01-01");
+    s.step(Input::PaymentOpened { result: Ok(()) }, &c);
+    let e = s.step(Input::Timeout, &c);
+    assert!(e.iter().any(|e| matches!(e, Effect::CancelPayment { .. })));
+    let e = s.step(Input::PaymentStatus { result: Ok(PaymentStatus::Paid { txn_id: "T9".into() }) }, &c);
+    assert!(e.iter().any(|e| matches!(e, Effect::Write { .. })), "{e:?}");
+}
+
+#[test]
+fn endorsements_never_outlive_the_permit() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    // Valid for four more months: the three-month offers fit, the one-year offers do not.
+    let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
+    s.step(Input::Permit { result: Ok(permit("2027-03-31")) }, &c);
+    s.step(Input::Card { result: Ok(card(true)) }, &c);
+    s.step(Input::Finger { result: Ok(true) }, &c);
+    let e = s.step(Input::Face { result: Ok(true) }, &c);
+    let Some(Effect::Show { view: View::EndorseChoose { options } }) = e.first() else { panic!("{e:?}") };
+    assert!(!options.is_empty());
+    assert!(options.iter().all(|o| o.months <= 3 && o.valid_to.as_str() <= "2027-03-31"), "{options:?}");
+}
+
+#[test]
+fn permit_and_card_of_different_people_are_refused() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
+    let mut other = permit("2030-01-01");
+    other.name_zh = "李四".into();
+    s.step(Input::Permit { result: Ok(other) }, &c);
+    let e = s.step(Input::Card { result: Ok(card(true)) }, &c);
+    assert_eq!(ended_with(&e).and_then(|s| s.reason).as_deref(), None, "the permit is returned first");
+    assert!(e.contains(&Effect::Eject));
+    s.step(Input::Ejected { result: Ok(()) }, &c);
+    let e = s.step(Input::Taken { taken: true }, &c);
+    assert_eq!(ended_with(&e).and_then(|s| s.reason).as_deref(), Some("identity_mismatch"));
+}
+
+#[test]
+fn the_journaled_state_holds_no_biometric_data() {
+    let p = policy();
+    let (s, _) = to_payment(&p, "2030-01-01");
+    let json = serde_json::to_string(&s).expect("json");
+    for word in ["\"template", "\"photo", "\"fingerprints\"", "\"frame", "\"rgb"] {
+        assert!(!json.contains(word), "{word} in {json}");
+    }
+}
+
+#[test]
+fn late_device_answers_change_nothing() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    let (mut s, _) = Session::start("s1".into(), Flow::Checkin, &c);
+    let before = s.clone();
+    assert!(s.step(Input::Written { result: Ok(()) }, &c).is_empty());
+    assert!(s.step(Input::Face { result: Ok(true) }, &c).is_empty());
+    assert_eq!(s, before);
+}

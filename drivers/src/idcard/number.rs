@@ -54,12 +54,16 @@ impl IdNumber {
         if n != 18 {
             return Err(IdNumberError::Length(n));
         }
-        if let Some(i) = s[..17].chars().position(|c| !c.is_ascii_digit()) {
+        if let Some(i) = s.chars().take(17).position(|c| !c.is_ascii_digit()) {
             return Err(IdNumberError::NotDigit(i + 1));
+        }
+        // From here on the first 17 characters are ASCII digits: byte slicing is safe.
+        if !s.is_char_boundary(17) {
+            return Err(IdNumberError::NotDigit(18));
         }
         NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").map_err(|_| IdNumberError::BirthDate)?;
         let expected = check_char(&s[..17]).ok_or(IdNumberError::NotDigit(18))?;
-        let found = s.chars().nth(17).unwrap_or(' ');
+        let found = s[17..].chars().next().unwrap_or(' ');
         if found != expected {
             return Err(IdNumberError::Check { found, expected });
         }

@@ -239,6 +239,7 @@ mod tests {
             name: "史密斯".into(),
             english_name: Some("SMITH JOHN".into()),
             nationality: Some("USA".into()),
+            id_number: "USA110079120101".into(),
             ethnicity: String::new(),
             address: String::new(),
             issuer: "1100".into(),
