@@ -12,7 +12,7 @@ use kioskd::policy::Policy;
 use kioskd::runtime::tasks::Devices;
 use kioskd::runtime::{CrashPoint, Identity, Kiosk, KioskHandle, Request, RunError};
 use kioskd::store::Store;
-use sim::demo::script::{Act, Pay, Take, Using, WalkIn, Want};
+use sim::demo::script::{WalkIn, Want};
 use sim::devices::payment::OrderState;
 use sim::devices::permit_slot::Position;
 use sim::devices::rig::{Rig, RigOptions, Speed, build};
@@ -36,26 +36,6 @@ fn kiosk(s: &Setup, rig: &Rig, central: &Arc<DeckCentral>, store: &Path, clock: 
     Kiosk::new(id, s.policy.clone(), store, clock.clone(), central.clone(), Devices::new(rig.devices()))
 }
 
-fn walk_in(persona: &str) -> WalkIn {
-    WalkIn {
-        persona: persona.into(),
-        flow: Want::Endorsement,
-        at: None,
-        using: Using::Card,
-        card_of: None,
-        finger: Act::Own,
-        face: Act::Own,
-        permit: None,
-        upside_down: false,
-        choose: None,
-        pay: Pay::Pay,
-        take_permit: Take::Yes,
-        walk_away_at: None,
-        permit_of: None,
-        fault: None,
-    }
-}
-
 /// Run an endorsement until the crash point. `true` if the kiosk crashed, `false` if the session
 /// finished first.
 async fn first_run(
@@ -75,7 +55,7 @@ async fn first_run(
         tokio::spawn(async move { kioskd::control_socket::serve(&socket, handle, rig, clock).await })
     };
     let offset = clock.offset();
-    let w = walk_in(&s.persona);
+    let w = WalkIn::new(s.persona.as_str(), Want::Endorsement);
     let walker = async {
         let mut walker = None;
         for _ in 0..200 {

@@ -10,23 +10,7 @@ use sim::demo::script::{Act, FaultAt, Pay, Script, Take, Using, WalkIn, Want};
 use sim::demo::{KioskSetup, WalkInResult, run_script};
 
 fn walk(persona: String, flow: Want) -> WalkIn {
-    WalkIn {
-        persona,
-        flow,
-        at: None,
-        using: Using::Card,
-        card_of: None,
-        finger: Act::Own,
-        face: Act::Own,
-        permit: None,
-        upside_down: false,
-        choose: None,
-        pay: Pay::Pay,
-        take_permit: Take::Yes,
-        walk_away_at: None,
-        permit_of: None,
-        fault: None,
-    }
+    WalkIn::new(persona, flow)
 }
 
 fn at(w: WalkIn, t: &str) -> WalkIn {

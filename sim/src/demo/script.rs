@@ -141,6 +141,29 @@ pub enum Take {
     Late,
 }
 
+impl WalkIn {
+    /// A walk-in who does everything as asked: own card, own finger and face, pays, takes the permit.
+    pub fn new(persona: impl Into<String>, flow: Want) -> WalkIn {
+        WalkIn {
+            persona: persona.into(),
+            flow,
+            at: None,
+            using: Using::Card,
+            card_of: None,
+            finger: Act::Own,
+            face: Act::Own,
+            permit: None,
+            upside_down: false,
+            choose: None,
+            pay: Pay::Pay,
+            take_permit: Take::Yes,
+            walk_away_at: None,
+            permit_of: None,
+            fault: None,
+        }
+    }
+}
+
 impl Script {
     /// Load a script (TOML, or JSON by extension) and check it against the deck.
     pub fn load(path: &Path, deck: &Deck) -> Result<Script, String> {
@@ -229,23 +252,7 @@ impl Script {
             used.push(p.id.clone());
             Some(p.id.clone())
         };
-        let base = |persona: String, flow: Want| WalkIn {
-            persona,
-            flow,
-            at: None,
-            using: Using::Card,
-            card_of: None,
-            finger: Act::Own,
-            face: Act::Own,
-            permit: None,
-            upside_down: false,
-            choose: None,
-            pay: Pay::Pay,
-            take_permit: Take::Yes,
-            walk_away_at: None,
-            permit_of: None,
-            fault: None,
-        };
+        let base = |persona: String, flow: Want| WalkIn::new(persona, flow);
         let mut w = Vec::new();
         if let Some(p) = first_checkin {
             w.push(base(p, Want::Checkin));

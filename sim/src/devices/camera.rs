@@ -1,10 +1,10 @@
 //! Simulated camera: a face comes into view (the persona's own, a stranger's, or a photo held up)
 //! and frames are drawn from it with sensor noise.
 
-use super::{Shared, Timing, impl_sim_handle};
+use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
 use crate::bio::{FRAME_H, FRAME_W, render_face, rng};
+use drivers::DeviceKind;
 use drivers::camera::{Camera, CameraError, Image};
-use drivers::{Device, DeviceError, DeviceKind, Health};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -60,18 +60,7 @@ impl CameraHandle {
     }
 }
 
-#[async_trait::async_trait]
-impl Device for SimCamera {
-    fn kind(&self) -> DeviceKind {
-        DeviceKind::Camera
-    }
-    async fn health(&mut self) -> Health {
-        self.0.base_health()
-    }
-    async fn reset(&mut self) -> Result<(), DeviceError> {
-        self.0.check_fault().await
-    }
-}
+impl_sim_device!(SimCamera, DeviceKind::Camera);
 
 #[async_trait::async_trait]
 impl Camera for SimCamera {

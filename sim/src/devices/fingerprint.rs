@@ -1,11 +1,11 @@
 //! Simulated fingerprint scanner: a finger is placed (the persona's own, or someone else's), the
 //! module images it, extracts a template with realistic noise and matches it 1:1.
 
-use super::{Shared, Timing, impl_sim_handle};
+use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
 use crate::bio::{FINGER_MATCH_SCORE, finger_score, live_finger, rng};
 use drivers::biometric::Biometric;
 use drivers::fingerprint::{FingerprintError, FingerprintScanner, MatchOutcome};
-use drivers::{Device, DeviceError, DeviceKind, FaultKind, Health};
+use drivers::{DeviceError, DeviceKind, FaultKind};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,18 +56,7 @@ impl FingerprintHandle {
     }
 }
 
-#[async_trait::async_trait]
-impl Device for SimFingerprintScanner {
-    fn kind(&self) -> DeviceKind {
-        DeviceKind::Fingerprint
-    }
-    async fn health(&mut self) -> Health {
-        self.0.base_health()
-    }
-    async fn reset(&mut self) -> Result<(), DeviceError> {
-        self.0.check_fault().await
-    }
-}
+impl_sim_device!(SimFingerprintScanner, DeviceKind::Fingerprint);
 
 #[async_trait::async_trait]
 impl FingerprintScanner for SimFingerprintScanner {

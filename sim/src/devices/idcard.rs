@@ -1,8 +1,8 @@
 //! Simulated resident ID card reader: a card is placed on the pad and taken back.
 
-use super::{Shared, Timing, impl_sim_handle};
+use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
 use drivers::idcard::{IdCard, IdCardError, IdCardReader};
-use drivers::{Device, DeviceError, DeviceKind, FaultKind, Health};
+use drivers::{DeviceError, DeviceKind, FaultKind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,18 +46,7 @@ impl IdCardHandle {
     }
 }
 
-#[async_trait::async_trait]
-impl Device for SimIdCardReader {
-    fn kind(&self) -> DeviceKind {
-        DeviceKind::IdCard
-    }
-    async fn health(&mut self) -> Health {
-        self.0.base_health()
-    }
-    async fn reset(&mut self) -> Result<(), DeviceError> {
-        self.0.check_fault().await
-    }
-}
+impl_sim_device!(SimIdCardReader, DeviceKind::IdCard);
 
 #[async_trait::async_trait]
 impl IdCardReader for SimIdCardReader {

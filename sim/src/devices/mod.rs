@@ -228,3 +228,22 @@ macro_rules! impl_sim_handle {
     };
 }
 pub(crate) use impl_sim_handle;
+
+/// The plain `Device` impl of a simulated device whose health is just its injected fault.
+macro_rules! impl_sim_device {
+    ($backend:ty, $kind:expr) => {
+        #[async_trait::async_trait]
+        impl drivers::Device for $backend {
+            fn kind(&self) -> drivers::DeviceKind {
+                $kind
+            }
+            async fn health(&mut self) -> drivers::Health {
+                self.0.base_health()
+            }
+            async fn reset(&mut self) -> Result<(), drivers::DeviceError> {
+                self.0.check_fault().await
+            }
+        }
+    };
+}
+pub(crate) use impl_sim_device;

@@ -1,9 +1,9 @@
 //! Simulated payment terminal and provider: orders by number, paid or declined by the applicant's
 //! action, cancelled, queried and refunded idempotently, as a real acquirer's API behaves.
 
-use super::{Shared, Timing, impl_sim_handle};
+use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
+use drivers::DeviceKind;
 use drivers::payment::{PaymentError, PaymentMethod, PaymentOrder, PaymentOutcome, PaymentStatus, PaymentTerminal};
-use drivers::{Device, DeviceError, DeviceKind, Health};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,18 +99,7 @@ fn status(o: Option<&Order>) -> PaymentStatus {
     }
 }
 
-#[async_trait::async_trait]
-impl Device for SimPaymentTerminal {
-    fn kind(&self) -> DeviceKind {
-        DeviceKind::Payment
-    }
-    async fn health(&mut self) -> Health {
-        self.0.base_health()
-    }
-    async fn reset(&mut self) -> Result<(), DeviceError> {
-        self.0.check_fault().await
-    }
-}
+impl_sim_device!(SimPaymentTerminal, DeviceKind::Payment);
 
 #[async_trait::async_trait]
 impl PaymentTerminal for SimPaymentTerminal {
