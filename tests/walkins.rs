@@ -72,6 +72,8 @@ fn cases(t: &TestDeck) -> Vec<(WalkIn, &'static str, Option<&'static str>)> {
         // The same applicant again: central knows the endorsement issued an hour ago, which the
         // stale card in hand does not show.
         (e("endorse_ok"), "refused", Some("not_eligible")),
+        // A dry finger is asked to press again; the second press is read.
+        (WalkIn { finger: Act::Poor, ..c("checkin_poor") }, "ticket", None),
     ]
 }
 
@@ -128,7 +130,7 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     assert_eq!(write_fail.permit.as_deref(), Some("returned"), "{write_fail:?}");
     assert!(results[20].permit.as_deref() == Some("returned") && !results[20].refunded);
     let tickets: Vec<String> = results.iter().filter_map(|r| r.ticket.clone()).collect();
-    assert_eq!(tickets, vec!["BA001", "BA002", "BA003", "BA004"], "booked tickets numbered per kiosk prefix");
+    assert_eq!(tickets, vec!["BA001", "BA002", "BA003", "BA004", "BA005"], "booked tickets numbered per kiosk prefix");
     for r in &results {
         if r.outcome == "refused" && r.reason.as_deref() != Some("out_of_service") {
             assert!(r.message.as_deref().is_some_and(|m| !m.is_empty()), "refusal without a message: {r:?}");
@@ -141,13 +143,13 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
     assert_eq!(check, "ok");
     assert_eq!(one("SELECT COUNT(*) FROM sessions WHERE open = 1"), 0);
-    assert_eq!(one("SELECT COUNT(*) FROM tickets"), 4);
+    assert_eq!(one("SELECT COUNT(*) FROM tickets"), 5);
     assert_eq!(one("SELECT COUNT(*) FROM endorsements WHERE status = 'written'"), 2);
     assert_eq!(one("SELECT COUNT(*) FROM endorsements WHERE status = 'failed'"), 1);
     assert_eq!(one("SELECT COUNT(*) FROM payments WHERE status = 'paid'"), 2);
     assert_eq!(one("SELECT COUNT(*) FROM payments WHERE status = 'refunded'"), 1);
     assert_eq!(one("SELECT COUNT(*) FROM payments WHERE status = 'declined'"), 1);
-    assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'checkin'"), 4);
+    assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'checkin'"), 5);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'endorsement_issued'"), 2);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'refund'"), 1);
     let sessions = results.iter().filter(|r| r.session.is_some()).count() as i64;
@@ -187,6 +189,6 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     }
     // Every print was kept.
     let prints = std::fs::read_dir(data.join("prints")).expect("prints").count();
-    let expected_prints = 4 + 3 + 1; // tickets; receipts (one printed beside the write that failed); the refund slip
+    let expected_prints = 5 + 3 + 1; // tickets; receipts (one printed beside the write that failed); the refund slip
     assert!(prints >= expected_prints, "tickets, receipts and the refund slip are kept: {prints}");
 }

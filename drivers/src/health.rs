@@ -12,6 +12,7 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// Resident ID card reader (SAM module).
+    #[serde(rename = "idcard")]
     IdCard,
     /// Travel-permit reader (MRZ + chip).
     Permit,
@@ -234,6 +235,10 @@ mod tests {
     fn names_round_trip() {
         for k in DeviceKind::ALL {
             assert_eq!(DeviceKind::from_name(k.name()), Some(k));
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()), "serde uses the same name");
+            for f in k.fault_kinds() {
+                assert_eq!(serde_json::to_string(f).unwrap(), format!("\"{}\"", f.name()));
+            }
             assert!(!k.fault_kinds().is_empty());
             assert!(k.fault_kinds().contains(&FaultKind::Unplugged));
         }

@@ -9,7 +9,7 @@ pub mod reason;
 pub mod view;
 
 pub use reason::Reason;
-pub use view::{Availability, OptionView, Step, View, screen};
+pub use view::{Availability, OptionView, SCREEN_IDS, Step, View, screen};
 
 use serde::{Deserialize, Serialize};
 

@@ -45,6 +45,26 @@ pub struct OptionView {
     pub valid_to: String,
 }
 
+/// Every screen id [`screen`] can produce.
+pub const SCREEN_IDS: &[&str] = &[
+    "home",
+    "checkin.present",
+    "checkin.confirm_card",
+    "endorse.documents",
+    "verify",
+    "endorse.choose",
+    "endorse.confirm",
+    "endorse.pay",
+    "endorse.writing",
+    "endorse.take_permit",
+    "endorse.done",
+    "checkin.printing",
+    "checkin.ticket",
+    "refusal",
+    "working",
+    "out_of_service",
+];
+
 /// What the kiosk shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "view")]
@@ -80,6 +100,9 @@ pub enum View {
         attempt: u8,
         /// Attempts allowed.
         max_attempts: u8,
+        /// The last press could not be imaged: ask again.
+        #[serde(default)]
+        press_again: bool,
     },
     /// Choose an endorsement.
     EndorseChoose {
@@ -222,10 +245,15 @@ pub fn screen(view: &View) -> Screen {
             ));
             s.buttons.push(cancel());
         }
-        View::Verify { finger, face, attempt, max_attempts } => {
+        View::Verify { finger, face, attempt, max_attempts, press_again } => {
             s.id = "verify".into();
             s.title = Text::new("核验身份", "Identity check");
-            if *finger == Step::Waiting {
+            if *finger == Step::Waiting && *press_again {
+                s.progress = Some(Text::new(
+                    "未采集到清晰指纹，请擦干手指后重新按压",
+                    "The fingerprint was not clear: dry your finger and press again",
+                ));
+            } else if *finger == Step::Waiting {
                 s.progress = Some(Text::new("请按压手指", "Press your finger on the scanner"));
             } else if *face == Step::Waiting {
                 s.progress =

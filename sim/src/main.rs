@@ -140,7 +140,7 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
     let data_dir = std::fs::canonicalize(&data_dir).map_err(|e| e.to_string())?;
     let deck_path = match a.personas {
-        Some(p) => std::fs::canonicalize(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+        Some(p) => std::fs::canonicalize(&p).map_err(|e| format!("persona deck {}: {e}", p.display()))?,
         None => {
             let today = Utc::now().with_timezone(&hall_offset()).date_naive();
             let p = data_dir.join("personas.toml");
@@ -153,10 +153,17 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
         Some(h) => h,
         None => return Err("the deck names no hall; pass --hall".into()),
     };
+    if !deck.halls.iter().any(|h| h.id == hall) {
+        let known: Vec<&str> = deck.halls.iter().map(|h| h.id.as_str()).collect();
+        return Err(format!("--hall {hall:?} is not a hall of the deck ({})", known.join(", ")));
+    }
     let script = match &a.script {
         Some(p) => Script::load(p, &deck)?,
         None => Script::default_for(&deck, &hall),
     };
+    if script.walkins.is_empty() {
+        eprintln!("kiosk-sim demo: the script has no walk-ins; nothing to do");
+    }
     let day = script.date.unwrap_or(deck.date);
     let policy = data_dir.join("policy.toml");
     std::fs::write(&policy, include_str!("../data/policy.toml")).map_err(|e| e.to_string())?;

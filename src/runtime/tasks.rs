@@ -160,7 +160,8 @@ pub async fn verify_finger(d: Devices, templates: Vec<Biometric>) -> Input {
         let r = d.fingerprint.lock().await.verify(&templates, POLL).await;
         match r {
             Ok(m) => return Input::Finger { result: Ok(m.matched) },
-            Err(FingerprintError::NoFinger) | Err(FingerprintError::PoorImage) => continue,
+            Err(FingerprintError::NoFinger) => continue,
+            Err(FingerprintError::PoorImage) => return Input::FingerPoor,
             Err(FingerprintError::BadTemplate) => return Input::Finger { result: Ok(false) },
             Err(FingerprintError::Device(e)) => {
                 return Input::Finger { result: Err(fault(DeviceKind::Fingerprint, &e)) };

@@ -42,7 +42,9 @@ impl Session {
                 self.card = Some(card);
                 self.begin_verify(ctx)
             }
-            (Step::Verify, input @ (Input::Finger { .. } | Input::Face { .. })) => self.on_biometric(input, ctx),
+            (Step::Verify, input @ (Input::Finger { .. } | Input::Face { .. } | Input::FingerPoor)) => {
+                self.on_biometric(input, ctx)
+            }
             (Step::CiPrinting, Input::Ticket { number, reprint }) => {
                 self.ticket = Some(number.clone());
                 let (Some(card), Some(b)) = (&self.card, &self.booking) else {

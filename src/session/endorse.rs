@@ -30,7 +30,9 @@ impl Session {
             }
             (Step::EnDocuments, Input::Card { result: Err(f) }) => self.device_fault(&f, ctx),
             (Step::EnDocuments, Input::CardUnreadable) => vec![ctx.idle()],
-            (Step::Verify, input @ (Input::Finger { .. } | Input::Face { .. })) => self.on_biometric(input, ctx),
+            (Step::Verify, input @ (Input::Finger { .. } | Input::Face { .. } | Input::FingerPoor)) => {
+                self.on_biometric(input, ctx)
+            }
             (Step::Verify | Step::EnChoose | Step::EnConfirm | Step::EnAwaitAuth, Input::Auth { result }) => {
                 self.auth = match result {
                     Ok(decision) => AuthState::Answered { decision },

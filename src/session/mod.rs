@@ -188,6 +188,8 @@ pub enum Input {
         /// Result.
         lookup: Lookup,
     },
+    /// A finger was pressed but could not be imaged (dry, moved): not a failed match.
+    FingerPoor,
     /// A fingerprint was matched (or not).
     Finger {
         /// Matched, or the fault.
@@ -484,6 +486,9 @@ pub struct Check {
     pub passed: bool,
     /// Failed attempts.
     pub failures: u8,
+    /// The last press could not be imaged.
+    #[serde(default)]
+    pub press_again: bool,
 }
 
 /// The payment as the session tracks it.

@@ -32,10 +32,18 @@ impl Session {
             face: ui(&self.face),
             attempt: 1 + self.finger.failures.max(self.face.failures),
             max_attempts: ctx.policy.session.biometric_attempts,
+            press_again: self.finger.press_again && !self.finger.passed,
         }
     }
 
     pub(super) fn on_biometric(&mut self, input: Input, ctx: &Ctx) -> Vec<Effect> {
+        if input == Input::FingerPoor {
+            if !self.finger.needed || self.finger.passed {
+                return Vec::new();
+            }
+            self.finger.press_again = true;
+            return vec![Effect::Show { view: self.verify_view(ctx) }, ctx.idle(), Effect::VerifyFinger];
+        }
         let (is_finger, result) = match input {
             Input::Finger { result } => (true, result),
             Input::Face { result } => (false, result),
@@ -44,6 +52,9 @@ impl Session {
         let check = if is_finger { &mut self.finger } else { &mut self.face };
         if !check.needed || check.passed {
             return Vec::new();
+        }
+        if is_finger {
+            check.press_again = false;
         }
         match result {
             Err(f) => self.device_fault(&f, ctx),

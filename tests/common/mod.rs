@@ -121,6 +121,7 @@ pub fn test_deck() -> TestDeck {
         p.bookings = vec![booking(&code(n), &h, "10:30", "11:00")];
     });
     take("after_outage", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "10:30", "11:00")]);
+    take("checkin_poor", &mut deck, &|p, n| p.bookings = vec![booking(&code(n), &h, "11:00", "11:30")]);
     take("endorse_ok", &mut deck, &|_, _| {});
     take("endorse_retained", &mut deck, &|_, _| {});
     take("endorse_mismatch", &mut deck, &|_, _| {});

@@ -27,6 +27,7 @@ pub enum CardType {
 
 /// The text fields exactly as the card carries them (codes and dates as text, padding trimmed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CardText {
     /// Which card.
     #[serde(default)]

@@ -137,6 +137,7 @@ impl Trips {
 
 /// One endorsement record on the permit's chip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Endorsement {
     /// Destination.
     pub destination: Destination,

@@ -46,7 +46,8 @@ pub struct WalkIn {
     /// Present another persona's ID card (an impostor).
     #[serde(default)]
     pub card_of: Option<String>,
-    /// Which finger they press: `own` (default), `other` (someone else's), `poor` (dry, moving), `none`.
+    /// Which finger they press: `own` (default), `other` (someone else's), `poor` (their own, but the
+    /// first press is too dry to image: the kiosk asks again), `none`.
     #[serde(default)]
     pub finger: Act,
     /// Which face the camera sees: `own` (default), `other`, `none`.
@@ -167,7 +168,8 @@ impl WalkIn {
 impl Script {
     /// Load a script (TOML, or JSON by extension) and check it against the deck.
     pub fn load(path: &Path, deck: &Deck) -> Result<Script, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read script {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read walk-in script {}: {e}", path.display()))?;
         let script: Script = if path.extension().is_some_and(|e| e == "json") {
             serde_json::from_str(&text).map_err(|e| format!("script {}: {e}", path.display()))?
         } else {
@@ -213,10 +215,24 @@ impl Script {
             if w.flow == Want::Endorsement && p.permits.is_empty() && w.permit_of.is_none() {
                 out.push(format!("walk-in {n}: persona {} holds no permit to endorse", p.id));
             }
+            let holder = w.permit_of.as_deref().and_then(|o| deck.persona(o)).unwrap_or(p);
             if let Some(k) = w.permit
-                && !p.permits.iter().any(|x| x.kind == k)
+                && !holder.permits.iter().any(|x| x.kind == k)
             {
-                out.push(format!("walk-in {n}: persona {} holds no {k:?} permit", p.id));
+                let kind = if k == PermitKind::HkMacau { "hk_macau" } else { "taiwan" };
+                out.push(format!("walk-in {n}: persona {} holds no {kind} permit", holder.id));
+            }
+            for (key, id) in
+                [("walk_away_at", w.walk_away_at.as_deref()), ("fault.at", w.fault.as_ref().map(|f| f.at.as_str()))]
+            {
+                if let Some(id) = id
+                    && !kiosk_ui::SCREEN_IDS.contains(&id)
+                {
+                    out.push(format!(
+                        "walk-in {n}: {key} {id:?} is no screen id (one of {})",
+                        kiosk_ui::SCREEN_IDS.join(", ")
+                    ));
+                }
             }
             if w.using == Using::Code && p.bookings.is_empty() {
                 out.push(format!("walk-in {n}: persona {} has no booking code to type", p.id));
@@ -269,7 +285,9 @@ impl Script {
         if let Some(p) = pick(&|p| mainland(p) && good_permit(p)) {
             w.push(WalkIn { pay: Pay::Decline, ..base(p, Want::Endorsement) });
         }
-        if let Some(p) = pick(&|p| p.flags.counter_only && !p.permits.is_empty()) {
+        if let Some(p) =
+            pick(&|p| p.flags.counter_only && p.permits.iter().any(|x| x.expiry > day + chrono::Days::new(120)))
+        {
             w.push(base(p, Want::Endorsement));
         }
         if let Some(p) = code_checkin {

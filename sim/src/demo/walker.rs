@@ -145,6 +145,15 @@ impl<'a> Walker<'a> {
         }
         let mut home = self.back_home().await?;
         let button = if w.flow == Want::Checkin { "checkin" } else { "endorse" };
+        // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
+        let patience = tokio::time::Instant::now() + Duration::from_secs(6);
+        while !home.has_button(button) && tokio::time::Instant::now() < patience {
+            if let Ok(Ok(KioskEvent::Screen { screen })) = tokio::time::timeout_at(patience, self.next_event()).await
+                && screen.id == "home"
+            {
+                home = screen;
+            }
+        }
         let mut fault = w.fault.clone();
         if let Some(f) = fault.take_if(|f| f.at == "home") {
             self.world(WorldAction::Fault { device: f.device, fault: Some(f.kind) }).await?;
@@ -172,18 +181,10 @@ impl<'a> Walker<'a> {
             permit: None,
             message: None,
         };
-        // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
-        let patience = tokio::time::Instant::now() + Duration::from_secs(6);
-        while w.fault.is_none() && !home.has_button(button) && tokio::time::Instant::now() < patience {
-            if let Ok(Ok(KioskEvent::Screen { screen })) = tokio::time::timeout_at(patience, self.next_event()).await
-                && screen.id == "home"
-            {
-                home = screen;
-            }
-        }
         if !home.has_button(button) {
             result.reason = Some("out_of_service".into());
-            result.message = home.body.first().map(|t| t.en.clone());
+            let label = home.buttons.iter().find(|b| b.id == button).map(|b| b.label.en.clone()).unwrap_or_default();
+            result.message = home.body.iter().find(|t| t.en.starts_with(&label)).map(|t| t.en.clone());
             self.clear_fault(w).await?;
             return Ok(result);
         }
@@ -215,6 +216,7 @@ impl<'a> Walker<'a> {
         let mut acted: Option<Screen> = None;
         let mut gone = false;
         let mut inserted = false;
+        let mut presses = 0u32;
         let summary: SessionSummary = loop {
             let event = match &self.screen {
                 Some(s) if acted.as_ref() != Some(&without_countdown(s)) => KioskEvent::Screen { screen: s.clone() },
@@ -269,7 +271,9 @@ impl<'a> Walker<'a> {
                     }
                     let finger_wanted = screen.progress.as_ref().is_some_and(|p| p.en.contains("finger"));
                     if finger_wanted && let Some(pattern) = &finger_pattern {
-                        let poor = w.finger == Act::Poor;
+                        // A dry finger images badly the first time only.
+                        let poor = w.finger == Act::Poor && presses == 0;
+                        presses += 1;
                         self.world(WorldAction::PlaceFinger { pattern: pattern.clone(), poor }).await?;
                     }
                 }

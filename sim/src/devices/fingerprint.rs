@@ -3,9 +3,9 @@
 
 use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
 use crate::bio::{FINGER_MATCH_SCORE, finger_score, live_finger, rng};
+use drivers::DeviceKind;
 use drivers::biometric::Biometric;
 use drivers::fingerprint::{FingerprintError, FingerprintScanner, MatchOutcome};
-use drivers::{DeviceError, DeviceKind, FaultKind};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,10 +66,7 @@ impl FingerprintScanner for SimFingerprintScanner {
         }
         // GenImg polls until a finger is on the prism; the finger is lifted after the capture.
         let finger = self.0.wait_for(wait, |s| s.finger.take()).await?.ok_or(FingerprintError::NoFinger)?;
-        self.0.work().await.map_err(|e| match e {
-            DeviceError::Hardware(FaultKind::SensorFailure) => FingerprintError::PoorImage,
-            other => FingerprintError::Device(other),
-        })?;
+        self.0.work().await?;
         if finger.poor {
             self.0.with(|s| s.captures += 1);
             return Err(FingerprintError::PoorImage);

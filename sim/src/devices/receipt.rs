@@ -13,6 +13,7 @@ pub(crate) struct State {
     near_end_at: u32,
     tray: Vec<Document>,
     printed: u64,
+    numbered: u64,
     out_dir: Option<PathBuf>,
 }
 
@@ -28,9 +29,24 @@ impl_sim_handle!(ReceiptHandle);
 /// A new printer with `paper` documents' worth of paper; printed documents are also written as text
 /// files to `out_dir` when given.
 pub fn new(timing: Timing, paper: u32, out_dir: Option<PathBuf>) -> (SimReceiptPrinter, ReceiptHandle) {
+    // Prints kept from an earlier run in the same directory are never overwritten.
+    let earlier = out_dir
+        .as_ref()
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .map(|entries| {
+            entries.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with("print-")).count()
+        })
+        .unwrap_or(0) as u64;
     let s = Shared::new(
         DeviceKind::Receipt,
-        State { paper_left: paper, near_end_at: paper.min(20), tray: Vec::new(), printed: 0, out_dir },
+        State {
+            paper_left: paper,
+            near_end_at: paper.min(20),
+            tray: Vec::new(),
+            printed: 0,
+            numbered: earlier,
+            out_dir,
+        },
         timing,
     );
     (SimReceiptPrinter(s.clone()), ReceiptHandle(s))
@@ -90,8 +106,9 @@ impl ReceiptPrinter for SimReceiptPrinter {
         let file = self.0.with(|s| {
             s.paper_left -= 1;
             s.printed += 1;
+            s.numbered += 1;
             s.tray.push(doc.clone());
-            s.out_dir.as_ref().map(|d| d.join(format!("print-{:04}.txt", s.printed)))
+            s.out_dir.as_ref().map(|d| d.join(format!("print-{:04}.txt", s.numbered)))
         });
         if let Some(path) = file {
             // The paper is out of the printer whatever happens to the copy on disk.

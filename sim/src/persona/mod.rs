@@ -21,6 +21,7 @@ pub const DECK_VERSION: u32 = 1;
 
 /// A whole deck.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Deck {
     /// Format version ([`DECK_VERSION`]).
     pub version: u32,
@@ -36,6 +37,7 @@ pub struct Deck {
 
 /// An exit-entry administration hall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Hall {
     /// Stable id, e.g. `gz-tianhe`.
     pub id: String,
@@ -49,6 +51,7 @@ pub struct Hall {
 
 /// One simulated resident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Persona {
     /// Stable id within the deck, e.g. `p0001`.
     pub id: String,
@@ -74,6 +77,7 @@ pub struct Persona {
 
 /// One enrolled finger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Finger {
     /// Which finger, e.g. `right_index`.
     pub position: String,
@@ -83,6 +87,7 @@ pub struct Finger {
 
 /// A card-type travel permit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Permit {
     /// HK/Macau (CS) or Taiwan (CD).
     pub kind: PermitKind,
@@ -109,6 +114,7 @@ pub struct Permit {
 
 /// A booking made online.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Booking {
     /// The booking code (printed as a QR code on the applicant's phone), e.g. `YY8K3M2Q`.
     pub code: String,
@@ -128,6 +134,7 @@ pub struct Booking {
 
 /// Flags from central.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Flags {
     /// State employees and others under special rules: the counter only.
     #[serde(default)]
