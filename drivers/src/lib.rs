@@ -18,6 +18,7 @@ pub mod idcard;
 pub mod payment;
 pub mod permit;
 pub mod receipt;
+pub mod serial;
 
 pub use error::DeviceError;
 pub use health::{DeviceKind, DeviceState, FaultKind, Health, MediaState};

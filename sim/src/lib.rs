@@ -9,3 +9,4 @@ pub mod control;
 pub mod demo;
 pub mod devices;
 pub mod persona;
+pub mod wire;

@@ -1,6 +1,9 @@
 //! Fingerprint scanner (UART module family with 0xEF01 packets, or USB): 1:1 match of a live finger
 //! against the templates read from the ID card.
 
+pub mod ef01;
+pub mod serial;
+
 use crate::biometric::Biometric;
 use crate::error::DeviceError;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
 //! Resident ID card reader (二代证阅读器 with its SAM security module).
 
 pub mod number;
+pub mod sam;
 pub mod text;
 
 pub use number::{IdNumber, IdNumberError, check_char, mask_id};

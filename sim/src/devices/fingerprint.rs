@@ -50,6 +50,16 @@ impl FingerprintHandle {
     pub fn lift(&self) {
         self.0.with(|s| s.finger = None);
     }
+    /// The module images the prism: the finger there is captured (with the module's noise) and
+    /// lifted. `None` when no finger is there; `Some(None)` for a finger too poor to image.
+    pub(crate) fn capture(&self) -> Option<Option<Biometric>> {
+        self.0.with(|s| {
+            let f = s.finger.take()?;
+            s.captures += 1;
+            Some(if f.poor { None } else { Some(live_finger(&f.pattern, &mut s.rng, 0.08)) })
+        })
+    }
+
     /// How many captures were made.
     pub fn captures(&self) -> u64 {
         self.0.peek(|s| s.captures)

@@ -1,0 +1,165 @@
+//! A framed serial link that survives its device: opened by path (a stable name such as
+//! `/dev/kiosk/idcard`, or a simulator's pty), read and written through a protocol codec, with a
+//! deadline on every answer. An I/O error or end of file means the device went away: the link is
+//! dropped and reported as [`DeviceError::NoDevice`], and the next request tries to reopen it, so a
+//! device that is unplugged and plugged back in works again without restarting the daemon.
+
+use crate::error::DeviceError;
+use futures_util::{SinkExt, StreamExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio_serial::{SerialPortBuilderExt, SerialStream};
+use tokio_util::codec::{Decoder, Encoder, Framed};
+
+/// Where and how fast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortSettings {
+    /// Device path.
+    pub path: PathBuf,
+    /// Baud rate (8N1).
+    pub baud: u32,
+}
+
+/// A framed link to one serial device.
+pub struct SerialLink<C> {
+    settings: PortSettings,
+    codec: C,
+    framed: Option<Framed<SerialStream, C>>,
+    opens: u64,
+}
+
+impl<C> SerialLink<C>
+where
+    C: Decoder<Error = std::io::Error> + Clone,
+{
+    /// A link that opens `settings.path` on first use.
+    pub fn new(settings: PortSettings, codec: C) -> SerialLink<C> {
+        SerialLink { settings, codec, framed: None, opens: 0 }
+    }
+
+    /// The device path.
+    pub fn path(&self) -> &Path {
+        &self.settings.path
+    }
+
+    /// How many times the port was opened (reopens after a disconnect count).
+    pub fn opens(&self) -> u64 {
+        self.opens
+    }
+
+    /// Whether the port is open now.
+    pub fn is_open(&self) -> bool {
+        self.framed.is_some()
+    }
+
+    /// Open the port if it is not open.
+    pub fn ensure_open(&mut self) -> Result<(), DeviceError> {
+        if self.framed.is_some() {
+            return Ok(());
+        }
+        let port = tokio_serial::new(self.settings.path.to_string_lossy(), self.settings.baud)
+            .timeout(Duration::from_millis(100))
+            .open_native_async()
+            .map_err(|_| DeviceError::NoDevice)?;
+        self.framed = Some(Framed::new(port, self.codec.clone()));
+        self.opens += 1;
+        Ok(())
+    }
+
+    /// Close the port (it is reopened on the next request).
+    pub fn close(&mut self) {
+        self.framed = None;
+    }
+
+    /// Drop anything received but not yet read (stale answers after a timeout).
+    pub fn discard_input(&mut self) {
+        if let Some(f) = &mut self.framed {
+            f.read_buffer_mut().clear();
+        }
+    }
+
+    /// Send one item.
+    pub async fn send<I>(&mut self, item: I) -> Result<(), DeviceError>
+    where
+        C: Encoder<I, Error = std::io::Error>,
+    {
+        self.ensure_open()?;
+        let Some(f) = &mut self.framed else { return Err(DeviceError::NoDevice) };
+        if f.send(item).await.is_err() {
+            self.close();
+            return Err(DeviceError::NoDevice);
+        }
+        Ok(())
+    }
+
+    /// Wait up to `timeout` for the next decoded item.
+    pub async fn recv(&mut self, timeout: Duration) -> Result<C::Item, DeviceError> {
+        self.ensure_open()?;
+        let Some(f) = &mut self.framed else { return Err(DeviceError::NoDevice) };
+        match tokio::time::timeout(timeout, f.next()).await {
+            Err(_) => Err(DeviceError::Timeout(timeout)),
+            Ok(Some(Ok(item))) => Ok(item),
+            // End of file or an I/O error: the device is gone.
+            Ok(Some(Err(_))) | Ok(None) => {
+                self.close();
+                Err(DeviceError::NoDevice)
+            }
+        }
+    }
+}
+
+/// Answers in a row a device must give after a failure before it is declared back: a flapping
+/// connection is not trusted on its first answer (flapping printers cause double prints).
+pub const ANSWERS_TO_RECOVER: u8 = 3;
+
+/// Tracks whether a device that failed is trusted again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlapGuard {
+    failed: bool,
+    answers: u8,
+}
+
+impl FlapGuard {
+    /// The device answered.
+    pub fn answered(&mut self) {
+        if self.failed {
+            self.answers = self.answers.saturating_add(1);
+            if self.answers >= ANSWERS_TO_RECOVER {
+                self.failed = false;
+                self.answers = 0;
+            }
+        }
+    }
+
+    /// The device failed.
+    pub fn failed(&mut self) {
+        self.failed = true;
+        self.answers = 0;
+    }
+
+    /// Whether the device is trusted now.
+    pub fn trusted(&self) -> bool {
+        !self.failed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flapping_device_is_trusted_only_after_answers_in_a_row() {
+        let mut g = FlapGuard::default();
+        assert!(g.trusted());
+        g.failed();
+        g.answered();
+        g.answered();
+        assert!(!g.trusted());
+        g.failed();
+        g.answered();
+        g.answered();
+        assert!(!g.trusted(), "a failure in between starts the count again");
+        g.answered();
+        assert!(g.trusted());
+    }
+}

@@ -1,0 +1,91 @@
+//! Simulated devices on the wire: each serial device as an emulator on a pty pair, speaking its real
+//! protocol through the same codecs the drivers use (`drivers::*`), acting on the same world state
+//! as the in-process simulators (cards on the reader, fingers on the prism), with wire timing (bytes
+//! at the configured baud rate plus the device's processing time) and every fault injectable: unplug,
+//! silence, garbage bytes, bad checksums, slow answers.
+
+pub mod fingerprint;
+pub mod pty;
+
+use crate::devices::SimHandle;
+use drivers::FaultKind;
+use pty::PtyPort;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Duration;
+
+/// How often an idle emulator looks at its faults.
+const TICK: Duration = Duration::from_millis(25);
+
+/// The wire side of an emulator: baud rate, and how faults show on the wire.
+pub struct Wire {
+    baud: u32,
+    rng: ChaCha8Rng,
+}
+
+impl Wire {
+    /// A wire at `baud`.
+    pub fn new(baud: u32) -> Wire {
+        Wire { baud, rng: ChaCha8Rng::seed_from_u64(baud as u64) }
+    }
+
+    /// The baud rate.
+    pub fn baud(&self) -> u32 {
+        self.baud
+    }
+
+    /// Follow the device's plug state (unplugged while the fault says so), then read what the host
+    /// sent, waiting at most one tick. The bytes arrive as fast as the wire carries them.
+    pub async fn read(&mut self, port: &mut PtyPort, handle: &(dyn SimHandle + Sync), buf: &mut [u8]) -> Option<usize> {
+        if handle.fault() == Some(FaultKind::Unplugged) {
+            port.unplug();
+            tokio::time::sleep(TICK).await;
+            return None;
+        }
+        if !port.plugged() && port.plug().is_err() {
+            tokio::time::sleep(TICK).await;
+            return None;
+        }
+        let n = tokio::time::timeout(TICK, port.read(buf)).await.ok()?;
+        PtyPort::receive_time(n, self.baud).await;
+        Some(n)
+    }
+
+    /// The device's processing time.
+    pub async fn work(&self, handle: &(dyn SimHandle + Sync)) {
+        let lat = handle.timing().latency;
+        if !lat.is_zero() {
+            tokio::time::sleep(lat).await;
+        }
+    }
+
+    /// Send answers, as the device's faults let them through.
+    pub async fn answer<T>(
+        &mut self,
+        port: &mut PtyPort,
+        handle: &(dyn SimHandle + Sync),
+        items: &[T],
+        encode: fn(&T) -> Vec<u8>,
+    ) {
+        for item in items {
+            let mut bytes = encode(item);
+            match handle.fault() {
+                // A device that stopped answering.
+                Some(FaultKind::Timeout) => return,
+                // Line noise instead of an answer.
+                Some(FaultKind::Garbage) => {
+                    let n = self.rng.random_range(1..=bytes.len().max(2));
+                    bytes = (0..n).map(|_| self.rng.random()).collect();
+                }
+                // The frame arrives with its last byte (the checksum) damaged.
+                Some(FaultKind::Checksum) => {
+                    if let Some(last) = bytes.last_mut() {
+                        *last ^= 0x5A;
+                    }
+                }
+                _ => {}
+            }
+            port.write_paced(&bytes, self.baud).await;
+        }
+    }
+}

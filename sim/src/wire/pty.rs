@@ -1,0 +1,106 @@
+//! Virtual serial ports: a pty pair per device, with a stable path (a symlink, as udev gives real
+//! devices stable names under /dev/kiosk/) that the daemon opens like a real port. Unplugging
+//! closes the pty and removes the link; plugging back makes a new pty behind the same link.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_serial::{SerialPort, SerialStream};
+
+/// One end of a virtual serial cable: the device side.
+pub struct PtyPort {
+    link: PathBuf,
+    master: Option<SerialStream>,
+    pts: Option<String>,
+}
+
+/// How long to wait before reading again when no one has the port open.
+const IDLE: Duration = Duration::from_millis(20);
+
+impl PtyPort {
+    /// Create the pty and the link at `link`.
+    pub fn create(link: &Path) -> io::Result<PtyPort> {
+        let mut p = PtyPort { link: link.to_path_buf(), master: None, pts: None };
+        p.plug()?;
+        Ok(p)
+    }
+
+    /// The stable path the daemon opens.
+    pub fn link(&self) -> &Path {
+        &self.link
+    }
+
+    /// The pty behind the link, while plugged in.
+    pub fn pts(&self) -> Option<&str> {
+        self.pts.as_deref()
+    }
+
+    /// Whether the device is plugged in.
+    pub fn plugged(&self) -> bool {
+        self.master.is_some()
+    }
+
+    /// Plug in: a new pty behind the link.
+    pub fn plug(&mut self) -> io::Result<()> {
+        if self.master.is_some() {
+            return Ok(());
+        }
+        let (master, slave) = SerialStream::pair().map_err(io::Error::other)?;
+        let pts = slave.name().ok_or_else(|| io::Error::other("pty without a name"))?;
+        // The daemon opens the slave by its path; the simulator keeps no handle on it.
+        drop(slave);
+        let _ = std::fs::remove_file(&self.link);
+        std::os::unix::fs::symlink(&pts, &self.link)?;
+        self.master = Some(master);
+        self.pts = Some(pts);
+        Ok(())
+    }
+
+    /// Unplug: the pty closes under whoever has it open, and the path disappears.
+    pub fn unplug(&mut self) {
+        self.master = None;
+        self.pts = None;
+        let _ = std::fs::remove_file(&self.link);
+    }
+
+    /// Read what the host sent. Waits while unplugged or while no one has the port open.
+    pub async fn read(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            let Some(m) = &mut self.master else {
+                tokio::time::sleep(IDLE).await;
+                continue;
+            };
+            match m.read(buf).await {
+                Ok(n) if n > 0 => return n,
+                // EIO / EOF: no one has the slave open right now.
+                _ => tokio::time::sleep(IDLE).await,
+            }
+        }
+    }
+
+    /// Send bytes as the device's UART would: one bit time per bit at `baud` (8N1: 10 bits a byte).
+    pub async fn write_paced(&mut self, bytes: &[u8], baud: u32) {
+        let Some(m) = &mut self.master else { return };
+        let secs = bytes.len() as f64 * 10.0 / baud.max(1) as f64;
+        if secs > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        }
+        // A host that closed its end loses the answer, as with a real cable.
+        let _ = m.write_all(bytes).await;
+    }
+
+    /// Time the host's bytes took on the wire (the device only sees them once they arrived).
+    pub async fn receive_time(n: usize, baud: u32) {
+        let secs = n as f64 * 10.0 / baud.max(1) as f64;
+        if secs > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        }
+    }
+}
+
+impl Drop for PtyPort {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.link);
+    }
+}
