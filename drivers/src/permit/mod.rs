@@ -2,6 +2,7 @@
 //! `CD`) permits, read from their MRZ line and contactless chip.
 
 pub mod mrz;
+pub mod wire;
 
 pub use mrz::{MrzError, PermitMrz, check_digit};
 

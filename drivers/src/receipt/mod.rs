@@ -1,6 +1,7 @@
 //! Receipt / ticket printer (ESC/POS over USB or serial): queue tickets, payment receipts,
 //! entry/exit records. Documents are described here as data; the wire encoding is the backend's job.
 
+pub mod escpos;
 
 use crate::error::DeviceError;
 use serde::{Deserialize, Serialize};
