@@ -2,6 +2,7 @@
 
 pub mod number;
 pub mod sam;
+pub mod serial;
 pub mod text;
 
 pub use number::{IdNumber, IdNumberError, check_char, mask_id};

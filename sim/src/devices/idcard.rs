@@ -40,6 +40,16 @@ impl IdCardHandle {
     pub fn has_card(&self) -> bool {
         self.0.peek(|s| s.card.is_some())
     }
+    /// The card on the reader, as the reader's RF field sees it.
+    pub(crate) fn card(&self) -> Option<IdCard> {
+        self.0.peek(|s| s.card.clone())
+    }
+
+    /// Count a read done by an emulated reader.
+    pub(crate) fn count_read(&self) {
+        self.0.with(|s| s.reads += 1);
+    }
+
     /// How many cards were read.
     pub fn reads(&self) -> u64 {
         self.0.peek(|s| s.reads)

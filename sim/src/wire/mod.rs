@@ -5,6 +5,7 @@
 //! silence, garbage bytes, bad checksums, slow answers.
 
 pub mod fingerprint;
+pub mod idcard;
 pub mod pty;
 
 use crate::devices::SimHandle;

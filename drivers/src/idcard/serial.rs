@@ -1,0 +1,128 @@
+//! The real resident ID card reader backend: a SAM module on a serial port (often a USB-serial
+//! bridge), spoken to in `AA AA AA 96 69` frames ([`super::sam`]). Reading a card is: find card
+//! (polled while the applicant reaches for it), select card, read base info with fingerprints.
+
+use super::sam::{Command, FrameError, HostCodec, ReadInfo, Response, Sw3};
+use super::{IdCard, IdCardError, IdCardReader};
+use crate::error::DeviceError;
+use crate::health::{DeviceKind, DeviceState, FaultKind, Health};
+use crate::serial::{FlapGuard, PortSettings, SerialLink};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How often "find card" is repeated while no card is there. Vendors' SDKs poll every second
+/// (`sam::CARD_POLL_INTERVAL`); a kiosk polls faster so the applicant does not wait.
+pub const FIND_POLL: Duration = Duration::from_millis(200);
+/// Resends of a command whose answer arrived damaged.
+const RETRIES: usize = 2;
+
+/// A SAM reader on a serial port.
+pub struct SamReader {
+    link: SerialLink<HostCodec>,
+    timeout: Duration,
+    guard: FlapGuard,
+}
+
+impl SamReader {
+    /// A reader on `settings` (default 115200 baud) waiting `timeout` for each answer (the
+    /// protocol's is `sam::COMMAND_TIMEOUT`, 5 s). The port opens on first use.
+    pub fn new(settings: PortSettings, timeout: Duration) -> SamReader {
+        SamReader { link: SerialLink::new(settings, HostCodec), timeout, guard: FlapGuard::default() }
+    }
+
+    /// Send a command and read its answer, resending when the answer arrives damaged or the
+    /// module says our frame was damaged.
+    pub async fn command(&mut self, cmd: Command) -> Result<Response, DeviceError> {
+        let mut last = DeviceError::Timeout(self.timeout);
+        for _ in 0..=RETRIES {
+            self.link.discard_input();
+            if let Err(e) = self.link.send(cmd).await {
+                self.guard.failed();
+                return Err(e);
+            }
+            match self.read_answer().await {
+                Ok(r) if matches!(r.status(), Sw3::HostChecksum | Sw3::HostLength) => {
+                    last = DeviceError::Checksum;
+                }
+                Ok(r) => {
+                    self.guard.answered();
+                    return Ok(r);
+                }
+                Err(e @ DeviceError::NoDevice) => {
+                    self.guard.failed();
+                    return Err(e);
+                }
+                Err(e) => last = e,
+            }
+        }
+        self.guard.failed();
+        Err(last)
+    }
+
+    async fn read_answer(&mut self) -> Result<Response, DeviceError> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.link.recv(left).await? {
+                Ok(r) => return Ok(r),
+                // Line noise before the answer: keep listening.
+                Err(FrameError::Garbage { .. }) => continue,
+                Err(FrameError::Checksum { .. }) => return Err(DeviceError::Checksum),
+                Err(e) => return Err(DeviceError::Protocol(e.to_string())),
+            }
+        }
+    }
+}
+
+fn unreadable(r: &Response) -> IdCardError {
+    IdCardError::Unreadable(r.status().description().to_string())
+}
+
+#[async_trait::async_trait]
+impl crate::Device for SamReader {
+    fn kind(&self) -> DeviceKind {
+        DeviceKind::IdCard
+    }
+
+    async fn health(&mut self) -> Health {
+        match self.command(Command::SamStatus).await {
+            Ok(r) if r.status() == Sw3::SelfTestFailed => {
+                Health::with_state(DeviceKind::IdCard, DeviceState::HardwareError(FaultKind::SamFailure))
+            }
+            Ok(_) if self.guard.trusted() => Health::online(DeviceKind::IdCard),
+            Ok(_) => Health::with_state(DeviceKind::IdCard, DeviceState::Offline),
+            Err(e) => Health::with_state(DeviceKind::IdCard, e.state()),
+        }
+    }
+
+    async fn reset(&mut self) -> Result<(), DeviceError> {
+        self.link.close();
+        let r = self.command(Command::ResetSam).await?;
+        if r.status().is_success() { Ok(()) } else { Err(DeviceError::Hardware(FaultKind::SamFailure)) }
+    }
+}
+
+#[async_trait::async_trait]
+impl IdCardReader for SamReader {
+    async fn read_card(&mut self, wait: Duration) -> Result<IdCard, IdCardError> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let r = self.command(Command::FindCard).await?;
+            match r.status() {
+                Sw3::CardFound => break,
+                _ if Instant::now() >= deadline => return Err(IdCardError::NoCard),
+                _ => tokio::time::sleep(FIND_POLL.min(deadline.saturating_duration_since(Instant::now()))).await,
+            }
+        }
+        let r = self.command(Command::SelectCard).await?;
+        if !r.status().is_success() {
+            return Err(unreadable(&r));
+        }
+        let r = self.command(Command::ReadBaseInfoWithFinger).await?;
+        if r.status() != Sw3::Ok {
+            return Err(unreadable(&r));
+        }
+        let info = ReadInfo::parse(&r.into_data()).map_err(|e| IdCardError::Unreadable(e.to_string()))?;
+        Ok(info.to_id_card()?)
+    }
+}
