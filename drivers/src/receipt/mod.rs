@@ -2,6 +2,7 @@
 //! entry/exit records. Documents are described here as data; the wire encoding is the backend's job.
 
 pub mod escpos;
+pub mod serial;
 
 use crate::error::DeviceError;
 use serde::{Deserialize, Serialize};

@@ -53,6 +53,23 @@ pub fn new(timing: Timing, paper: u32, out_dir: Option<PathBuf>) -> (SimReceiptP
 }
 
 impl ReceiptHandle {
+    /// The paper as the printer's sensor sees it.
+    pub(crate) fn paper_state(&self) -> drivers::receipt::escpos::PaperState {
+        use drivers::receipt::escpos::PaperState;
+        let (left, near) = self.0.peek(|s| (s.paper_left, s.near_end_at));
+        match (self.0.fault(), left) {
+            (Some(FaultKind::PaperOut), _) | (_, 0) => PaperState::Out,
+            (_, l) if l <= near => PaperState::NearEnd,
+            _ => PaperState::Ok,
+        }
+    }
+
+    /// A finished document leaves the printer: into the tray (and its file). False if there was no
+    /// paper for it.
+    pub(crate) fn deliver(&self, doc: &Document) -> bool {
+        deliver(&self.0, doc)
+    }
+
     /// Take everything in the tray.
     pub fn take(&self) -> Vec<Document> {
         self.0.with(|s| std::mem::take(&mut s.tray))
@@ -103,19 +120,35 @@ impl ReceiptPrinter for SimReceiptPrinter {
             return Err(DeviceError::Hardware(FaultKind::PaperOut).into());
         }
         self.0.work().await?;
-        let file = self.0.with(|s| {
-            s.paper_left -= 1;
-            s.printed += 1;
-            s.numbered += 1;
-            s.tray.push(doc.clone());
-            s.out_dir.as_ref().map(|d| d.join(format!("print-{:04}.txt", s.numbered)))
-        });
-        if let Some(path) = file {
-            // The paper is out of the printer whatever happens to the copy on disk.
-            if let Err(e) = std::fs::write(&path, doc.to_text()) {
-                eprintln!("kiosk-sim: cannot keep a copy of the print in {}: {e}", path.display());
-            }
+        if !deliver(&self.0, doc) {
+            return Err(DeviceError::Hardware(FaultKind::PaperOut).into());
         }
         Ok(())
+    }
+}
+
+/// The document leaves the printer; kept as a file when the printer has a directory.
+fn deliver(shared: &Shared<State>, doc: &Document) -> bool {
+    let file = shared.with(|s| {
+        if s.paper_left == 0 {
+            return Err(());
+        }
+        s.paper_left -= 1;
+        s.printed += 1;
+        s.numbered += 1;
+        s.tray.push(doc.clone());
+        Ok(s.out_dir.as_ref().map(|d| d.join(format!("print-{:04}.txt", s.numbered))))
+    });
+    match file {
+        Err(()) => false,
+        Ok(path) => {
+            if let Some(path) = path
+                && let Err(e) = std::fs::write(&path, doc.to_text())
+            {
+                // The paper is out of the printer whatever happens to the copy on disk.
+                eprintln!("kiosk-sim: cannot keep a copy of the print in {}: {e}", path.display());
+            }
+            true
+        }
     }
 }

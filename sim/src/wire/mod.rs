@@ -7,6 +7,7 @@
 pub mod fingerprint;
 pub mod idcard;
 pub mod pty;
+pub mod receipt;
 
 use crate::devices::SimHandle;
 use drivers::FaultKind;
