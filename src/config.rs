@@ -51,19 +51,30 @@ impl Default for StoreConfig {
     }
 }
 
-/// Device backends.
-#[derive(Debug, Clone, Deserialize)]
+/// Device backends: every device is simulated in process unless its section says otherwise.
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DevicesConfig {
-    /// `simulated`: every device simulated in process (real backends come with the wire protocols).
-    #[serde(default = "default_mode")]
-    pub mode: String,
+    /// The resident ID card reader.
+    pub idcard: Option<PortConfig>,
+    /// The fingerprint scanner.
+    pub fingerprint: Option<PortConfig>,
+    /// The receipt / ticket printer.
+    pub receipt: Option<PortConfig>,
 }
 
-impl Default for DevicesConfig {
-    fn default() -> Self {
-        DevicesConfig { mode: default_mode() }
-    }
+/// One device's backend.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortConfig {
+    /// `serial` (a real device, or a simulator's pty) or `simulated` (in process).
+    pub backend: String,
+    /// The serial port, e.g. `/dev/kiosk/idcard`.
+    pub port: Option<PathBuf>,
+    /// Baud rate (default: the device family's).
+    pub baud: Option<u32>,
+    /// Milliseconds to wait for each answer (default: the protocol's).
+    pub timeout_ms: Option<u64>,
 }
 
 /// The simulator, when devices are simulated.
@@ -120,9 +131,6 @@ fn default_data_dir() -> PathBuf {
 }
 fn default_sync() -> String {
     "full".into()
-}
-fn default_mode() -> String {
-    "simulated".into()
 }
 fn one() -> f64 {
     1.0
@@ -191,8 +199,24 @@ impl Config {
         if !matches!(cfg.store.synchronous.as_str(), "full" | "normal") {
             bad("store.synchronous", "expected \"full\" or \"normal\"");
         }
-        if cfg.devices.mode != "simulated" {
-            bad("devices.mode", "expected \"simulated\" (real backends are not built into this version)");
+        for (name, dev) in [
+            ("idcard", &cfg.devices.idcard),
+            ("fingerprint", &cfg.devices.fingerprint),
+            ("receipt", &cfg.devices.receipt),
+        ] {
+            let Some(d) = dev else { continue };
+            match d.backend.as_str() {
+                "simulated" => {}
+                "serial" if d.port.is_none() => bad(&format!("devices.{name}.port"), "expected the serial port's path"),
+                "serial" => {}
+                _ => bad(&format!("devices.{name}.backend"), "expected \"serial\" or \"simulated\""),
+            }
+            if d.baud.is_some_and(|b| !matches!(b, 1200..=921_600)) {
+                bad(&format!("devices.{name}.baud"), "expected a baud rate from 1200 to 921600");
+            }
+            if d.timeout_ms.is_some_and(|t| t == 0 || t > 60_000) {
+                bad(&format!("devices.{name}.timeout_ms"), "expected 1 to 60000 milliseconds");
+            }
         }
         if !(cfg.sim.time_scale.is_finite() && cfg.sim.time_scale >= 0.01 && cfg.sim.time_scale <= 10_000.0) {
             bad("sim.time_scale", "expected a number from 0.01 to 10000");
@@ -246,6 +270,11 @@ mod tests {
         let all: Vec<String> = e.iter().map(|e| e.to_string()).collect();
         assert!(all.iter().any(|m| m.contains("ticket_prefix")), "{all:?}");
         assert!(all.iter().any(|m| m.contains("utc_offset")), "{all:?}");
+        let e = Config::parse("policy_file = \"p\"\n[devices.idcard]\nbackend = \"serial\"\nbaud = 7\n", "k.toml")
+            .unwrap_err();
+        let all: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.contains("devices.idcard.port")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("devices.idcard.baud")), "{all:?}");
         let e = Config::parse("policy_file = \"p\"\ncolour = 3\n", "k.toml").unwrap_err();
         assert!(e[0].to_string().contains("unknown field `colour`"), "{}", e[0]);
         let e = Config::parse("policy_file = 3\n", "k.toml").unwrap_err();

@@ -7,12 +7,14 @@
 //!   and performs its effects, journaling each transition first.
 //! - [`central`], [`policy`], [`config`], [`clock`], [`documents`]: what the shell needs around it.
 
+pub mod backends;
 pub mod central;
 pub mod clock;
 pub mod config;
 pub mod control_socket;
 pub mod documents;
 pub mod policy;
+pub mod probe;
 pub mod runtime;
 pub mod session;
 pub mod store;

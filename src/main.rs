@@ -31,6 +31,23 @@ enum Command {
         /// Configuration file.
         file: PathBuf,
     },
+    /// Talk to one device and print what it reads as JSON.
+    Probe {
+        /// idcard, fingerprint or receipt (permit, camera and endorser run simulated for now).
+        device: String,
+        /// The device's serial port.
+        #[arg(long)]
+        port: PathBuf,
+        /// Baud rate (default: the device family's).
+        #[arg(long)]
+        baud: Option<u32>,
+        /// Seconds to wait for a card or a finger.
+        #[arg(long, default_value_t = 5.0)]
+        wait: f64,
+        /// Print a test ticket (receipt printer).
+        #[arg(long)]
+        test_print: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -48,6 +65,40 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Probe { device, port, baud, wait, test_print } => {
+            let Some(device) = drivers::DeviceKind::from_name(&device) else {
+                eprintln!("kioskd probe: unknown device {device:?}: expected idcard, fingerprint or receipt");
+                return ExitCode::from(2);
+            };
+            if !(wait.is_finite() && (0.0..=600.0).contains(&wait)) {
+                eprintln!("kioskd probe: --wait takes 0 to 600 seconds");
+                return ExitCode::from(2);
+            }
+            let args = kioskd::probe::ProbeArgs {
+                device,
+                port,
+                baud,
+                wait: std::time::Duration::from_secs_f64(wait),
+                test_print,
+            };
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("kioskd: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(kioskd::probe::probe(&args)) {
+                Ok(v) => {
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("kioskd probe: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Run { config } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -117,6 +168,7 @@ async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
         ..Default::default()
     };
     let (set, rig) = sim::devices::rig::build(&opts);
+    let set = kioskd::backends::apply(&cfg.devices, set);
     let central: Arc<dyn Central> = match &cfg.sim.deck {
         Some(path) => {
             let deck = sim::persona::Deck::load(path).map_err(|e| e.to_string())?;

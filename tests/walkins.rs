@@ -96,10 +96,11 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
         time_scale: 50.0,
         speed: "fast".into(),
         verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+        serial: Vec::new(),
     };
     let kiosk = setup.start().await.expect("kioskd starts");
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
-    let results = run_script(&kiosk, &t.deck, &script, offset, |r| eprintln!("{}", sim::demo::line(r))).await;
+    let results = run_script(&kiosk, &t.deck, &script, offset, None, |r| eprintln!("{}", sim::demo::line(r))).await;
     kiosk.stop().await.expect("kioskd stops cleanly");
     let results = results.expect("every walk-in completes");
 
@@ -191,4 +192,71 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     let prints = std::fs::read_dir(data.join("prints")).expect("prints").count();
     let expected_prints = 5 + 3 + 1; // tickets; receipts (one printed beside the write that failed); the refund slip
     assert!(prints >= expected_prints, "tickets, receipts and the refund slip are kept: {prints}");
+}
+
+/// The serial devices on the wire: kioskd's real drivers talk to the emulators over ptys, through
+/// whole walk-ins, with a fault on the wire in the middle.
+#[tokio::test(flavor = "current_thread")]
+async fn walk_ins_over_the_wire_through_the_real_drivers() {
+    let t = test_deck();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck_path = t.write(dir.path());
+    let data = dir.path().join("data");
+    let (_, rig) = sim::devices::rig::build(&sim::devices::rig::RigOptions {
+        speed: sim::devices::rig::Speed::Fast,
+        print_dir: Some(data.join("prints")),
+        ..Default::default()
+    });
+    std::fs::create_dir_all(data.join("prints")).expect("prints dir");
+    let wire = sim::wire::WireRig::start(&dir.path().join("dev"), &rig).expect("ptys");
+    let c = |role: &str| walk(t.id(role), Want::Checkin);
+    let e = |role: &str| walk(t.id(role), Want::Endorsement);
+    let cases = [
+        (at(c("checkin_ok"), "08:50"), "ticket", None),
+        (WalkIn { finger: Act::Other, ..at(c("finger_fail"), "09:41") }, "refused", Some("fingerprint_not_matched")),
+        (e("endorse_ok"), "issued", None),
+        (
+            WalkIn {
+                fault: Some(FaultAt {
+                    device: DeviceKind::IdCard,
+                    kind: FaultKind::Garbage,
+                    at: "endorse.documents".into(),
+                }),
+                ..e("declined")
+            },
+            "refused",
+            Some("device_fault"),
+        ),
+        (at(c("face_ok"), "10:25"), "ticket", None),
+    ];
+    let script = Script { date: Some(day()), walkins: cases.iter().map(|(w, _, _)| w.clone()).collect() };
+    let setup = KioskSetup {
+        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
+        data_dir: data.clone(),
+        deck: deck_path,
+        policy: policy(),
+        hall: t.hall.clone(),
+        start: format!("{}T08:00:00+08:00", day()),
+        time_scale: 50.0,
+        speed: "fast".into(),
+        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+        serial: wire.ports().to_vec(),
+    };
+    let config = std::fs::read_to_string(setup.write_config().expect("config")).expect("config text");
+    assert!(config.contains("[devices.idcard]") && config.contains("backend = \"serial\""), "{config}");
+    let kiosk = setup.start().await.expect("kioskd starts");
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let local = Some((rig.clone(), wire.ports().iter().map(|(k, _, _)| *k).collect()));
+    let results =
+        run_script(&kiosk, &t.deck, &script, offset, local, |r| eprintln!("wire: {}", sim::demo::line(r))).await;
+    kiosk.stop().await.expect("kioskd stops cleanly");
+    let results = results.expect("every walk-in completes");
+    for (i, (w, outcome, reason)) in cases.iter().enumerate() {
+        let r = &results[i];
+        assert_eq!((r.outcome.as_str(), r.reason.as_deref()), (*outcome, *reason), "walk-in {} {}", i + 1, w.persona);
+    }
+    // The ID card reader recovered from the garbage once it cleared: the last check-in read a card.
+    assert!(rig.idcard.reads() >= 4, "cards were read through the wire: {}", rig.idcard.reads());
+    // The tickets came out of the emulated ESC/POS printer.
+    assert!(rig.receipt.printed() >= 3);
 }

@@ -8,5 +8,12 @@ pub mod bio;
 pub mod control;
 pub mod demo;
 pub mod devices;
+pub mod devices_cmd;
 pub mod persona;
 pub mod wire;
+
+/// The time zone of mainland halls (UTC+8, no daylight saving).
+pub const HALL_OFFSET: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+8 is a valid offset"),
+};

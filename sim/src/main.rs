@@ -59,6 +59,23 @@ enum Cmd {
         /// Show kioskd's log.
         #[arg(long)]
         verbose: bool,
+        /// Run the serial devices (ID card reader, fingerprint scanner, receipt printer) as
+        /// emulators on ptys, driven by kioskd's real drivers.
+        #[arg(long)]
+        wire: bool,
+    },
+    /// Start the serial devices as emulators on ptys, print their ports as JSON, and take commands
+    /// (one JSON object a line) on standard input.
+    Devices {
+        /// Where the ports go (default: a temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Persona deck whose cards and fingers the commands name (default: 40 personas, seed 1).
+        #[arg(long)]
+        personas: Option<PathBuf>,
+        /// Device speed: zero, fast or realistic.
+        #[arg(long, default_value = "realistic")]
+        speed: String,
     },
 }
 
@@ -93,7 +110,20 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose } => {
+        Cmd::Devices { dir, personas, speed } => match runtime() {
+            Ok(rt) => match rt.block_on(sim::devices_cmd::run(dir, personas, &speed)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kiosk-sim devices: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => {
+                eprintln!("kiosk-sim: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire } => {
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -101,7 +131,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let args = DemoArgs { personas, script, json, data_dir, hall, speed, time_scale, verbose };
+            let args = DemoArgs { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire };
             match rt.block_on(run_demo(args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -122,6 +152,11 @@ struct DemoArgs {
     speed: String,
     time_scale: f64,
     verbose: bool,
+    wire: bool,
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
 async fn run_demo(a: DemoArgs) -> Result<(), String> {
@@ -167,6 +202,21 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
     let day = script.date.unwrap_or(deck.date);
     let policy = data_dir.join("policy.toml");
     std::fs::write(&policy, include_str!("../data/policy.toml")).map_err(|e| e.to_string())?;
+    // With --wire, the serial devices run here, on ptys, and kioskd drives them with its real drivers.
+    let speed = sim::devices::rig::Speed::parse(&a.speed).unwrap_or_default();
+    let (_, rig) = sim::devices::rig::build(&sim::devices::rig::RigOptions {
+        speed,
+        print_dir: Some(data_dir.join("prints")),
+        ..Default::default()
+    });
+    let wire = if a.wire {
+        std::fs::create_dir_all(data_dir.join("prints")).map_err(|e| e.to_string())?;
+        Some(sim::wire::WireRig::start(&data_dir.join("dev"), &rig).map_err(|e| format!("cannot make ptys: {e}"))?)
+    } else {
+        None
+    };
+    let serial = wire.as_ref().map(|w| w.ports().to_vec()).unwrap_or_default();
+    let local = wire.as_ref().map(|w| (rig.clone(), w.ports().iter().map(|(k, _, _)| *k).collect()));
     let setup = KioskSetup {
         kioskd: demo::find_kioskd()?,
         data_dir: data_dir.clone(),
@@ -177,10 +227,11 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
         time_scale: a.time_scale,
         speed: a.speed,
         verbose: a.verbose,
+        serial,
     };
     let kiosk = setup.start().await?;
     let json = a.json;
-    let result = demo::run_script(&kiosk, &deck, &script, hall_offset(), |r| {
+    let result = demo::run_script(&kiosk, &deck, &script, hall_offset(), local, |r| {
         if json {
             println!("{}", serde_json::to_string(r).unwrap_or_default());
         } else {
@@ -189,6 +240,7 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
     })
     .await;
     let stopped = kiosk.stop().await;
+    drop(wire);
     result?;
     stopped?;
     if !json && keep {

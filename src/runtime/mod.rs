@@ -111,6 +111,7 @@ pub struct Kiosk {
     deadline: Option<Instant>,
     final_until: Option<Instant>,
     health: BTreeMap<DeviceKind, Health>,
+    health_polls: std::collections::BTreeSet<DeviceKind>,
     next_health: Instant,
     commits: u64,
     crash: Option<CrashPoint>,
@@ -177,6 +178,7 @@ impl Kiosk {
             deadline: None,
             final_until: None,
             health: BTreeMap::new(),
+            health_polls: std::collections::BTreeSet::new(),
             next_health: Instant::now(),
             commits: 0,
             crash: None,
@@ -293,6 +295,10 @@ impl Kiosk {
     fn poll_health(&mut self) {
         self.next_health = Instant::now() + HEALTH_EVERY;
         for kind in DeviceKind::ALL {
+            // A device still busy answering the last poll is not asked again on top of it.
+            if !self.health_polls.insert(kind) {
+                continue;
+            }
             let (d, tx) = (self.devices.clone(), self.tx.clone());
             tokio::spawn(async move {
                 let h = d.health(kind).await;
@@ -322,6 +328,7 @@ impl Kiosk {
                 }
             }
             Event::Health(h) => {
+                self.health_polls.remove(&h.kind);
                 let changed = self.health.get(&h.kind) != Some(&h);
                 if changed {
                     tracing::info!(device = %h.kind, state = ?h.state, media = ?h.media, "device health");

@@ -54,6 +54,11 @@ impl Ef01Scanner {
                     self.lost();
                     return Err(e);
                 }
+                // A silent module is not asked again; damaged answers are.
+                Err(e @ DeviceError::Timeout(_)) => {
+                    self.guard.failed();
+                    return Err(e);
+                }
                 Err(e) => last = e,
             }
         }

@@ -13,8 +13,13 @@ use tokio::time::Instant;
 /// How often "find card" is repeated while no card is there. Vendors' SDKs poll every second
 /// (`sam::CARD_POLL_INTERVAL`); a kiosk polls faster so the applicant does not wait.
 pub const FIND_POLL: Duration = Duration::from_millis(200);
-/// Resends of a command whose answer arrived damaged.
+/// Resends of a command whose answer arrived damaged (a silent module is not asked again).
 const RETRIES: usize = 2;
+/// How long a quick command (status, find, select) may take; only reading a card takes the
+/// protocol's full command timeout.
+pub const QUICK_TIMEOUT: Duration = Duration::from_millis(1000);
+/// Once line noise arrives instead of a frame, how long to wait for the frame to follow.
+pub const NOISE_GAP: Duration = Duration::from_millis(150);
 
 /// A SAM reader on a serial port.
 pub struct SamReader {
@@ -40,7 +45,11 @@ impl SamReader {
                 self.guard.failed();
                 return Err(e);
             }
-            match self.read_answer().await {
+            let timeout = match cmd {
+                Command::ReadBaseInfo | Command::ReadBaseInfoWithFinger => self.timeout,
+                _ => self.timeout.min(QUICK_TIMEOUT),
+            };
+            match self.read_answer(timeout).await {
                 Ok(r) if matches!(r.status(), Sw3::HostChecksum | Sw3::HostLength) => {
                     last = DeviceError::Checksum;
                 }
@@ -48,7 +57,7 @@ impl SamReader {
                     self.guard.answered();
                     return Ok(r);
                 }
-                Err(e @ DeviceError::NoDevice) => {
+                Err(e @ (DeviceError::NoDevice | DeviceError::Timeout(_))) => {
                     self.guard.failed();
                     return Err(e);
                 }
@@ -59,16 +68,24 @@ impl SamReader {
         Err(last)
     }
 
-    async fn read_answer(&mut self) -> Result<Response, DeviceError> {
-        let deadline = Instant::now() + self.timeout;
+    async fn read_answer(&mut self, timeout: Duration) -> Result<Response, DeviceError> {
+        let mut deadline = Instant::now() + timeout;
+        let mut noise = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.link.recv(left).await? {
-                Ok(r) => return Ok(r),
-                // Line noise before the answer: keep listening.
-                Err(FrameError::Garbage { .. }) => continue,
-                Err(FrameError::Checksum { .. }) => return Err(DeviceError::Checksum),
-                Err(e) => return Err(DeviceError::Protocol(e.to_string())),
+            match self.link.recv(left).await {
+                Ok(Ok(r)) => return Ok(r),
+                // Line noise: the frame may still follow, but not after a pause.
+                Ok(Err(FrameError::Garbage { .. })) => {
+                    noise = true;
+                    deadline = deadline.min(Instant::now() + NOISE_GAP);
+                }
+                Ok(Err(FrameError::Checksum { .. })) => return Err(DeviceError::Checksum),
+                Ok(Err(e)) => return Err(DeviceError::Protocol(e.to_string())),
+                Err(DeviceError::Timeout(_)) if noise => {
+                    return Err(DeviceError::Protocol("noise on the line instead of an answer".into()));
+                }
+                Err(e) => return Err(e),
             }
         }
     }

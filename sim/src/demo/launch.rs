@@ -26,6 +26,8 @@ pub struct KioskSetup {
     pub speed: String,
     /// Show kioskd's log on stderr.
     pub verbose: bool,
+    /// Devices on serial ports (device, port, baud) instead of simulated inside kioskd.
+    pub serial: Vec<(drivers::DeviceKind, PathBuf, u32)>,
 }
 
 /// A running kioskd.
@@ -61,6 +63,14 @@ impl KioskSetup {
             socket = toml_str(&socket),
             prints = toml_str(&prints),
         );
+        let mut config = config;
+        for (kind, port, baud) in &self.serial {
+            config.push_str(&format!(
+                "\n[devices.{}]\nbackend = \"serial\"\nport = {}\nbaud = {baud}\n",
+                kind.name(),
+                toml_str(port)
+            ));
+        }
         let path = self.data_dir.join("kioskd.toml");
         std::fs::write(&path, config).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(path)

@@ -19,9 +19,13 @@ pub async fn run_script(
     deck: &Deck,
     script: &Script,
     offset: FixedOffset,
+    local: Option<(crate::devices::rig::Rig, Vec<drivers::DeviceKind>)>,
     mut report: impl FnMut(&WalkInResult),
 ) -> Result<Vec<WalkInResult>, String> {
     let mut walker = Walker::connect(&kiosk.socket, deck, offset).await?;
+    if let Some((rig, kinds)) = local {
+        walker = walker.with_local(rig, kinds);
+    }
     let day = script.date.unwrap_or(deck.date);
     let mut clock = None;
     let mut out = Vec::new();

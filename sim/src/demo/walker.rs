@@ -57,6 +57,7 @@ pub struct Walker<'a> {
     deck: &'a Deck,
     offset: FixedOffset,
     screen: Option<Screen>,
+    local: Option<(crate::devices::rig::Rig, Vec<drivers::DeviceKind>)>,
 }
 
 fn hall_time(day: NaiveDate, hhmm: &str, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
@@ -70,10 +71,22 @@ impl<'a> Walker<'a> {
         let cmd =
             Client::connect(socket).await.map_err(|e| format!("cannot reach kioskd at {}: {e}", socket.display()))?;
         let events = Events::subscribe(socket).await?;
-        Ok(Walker { cmd, events, deck, offset, screen: None })
+        Ok(Walker { cmd, events, deck, offset, screen: None, local: None })
+    }
+
+    /// Devices of `kinds` are not inside the kiosk's process but on the wire from this process:
+    /// act on them here.
+    pub fn with_local(mut self, rig: crate::devices::rig::Rig, kinds: Vec<drivers::DeviceKind>) -> Walker<'a> {
+        self.local = Some((rig, kinds));
+        self
     }
 
     async fn world(&mut self, action: WorldAction) -> Result<WorldReply, String> {
+        if let Some((rig, kinds)) = &self.local
+            && kinds.contains(&action.device())
+        {
+            return rig.apply(action);
+        }
         match self.cmd.call(&Request::World { action }).await? {
             Response::World { result } => Ok(result),
             other => Err(format!("unexpected answer {other:?}")),

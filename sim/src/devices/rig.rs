@@ -33,6 +33,16 @@ pub enum Speed {
 }
 
 impl Speed {
+    /// From its name: `zero`, `fast` or `realistic`.
+    pub fn parse(s: &str) -> Option<Speed> {
+        match s {
+            "zero" => Some(Speed::Zero),
+            "fast" => Some(Speed::Fast),
+            "realistic" => Some(Speed::Realistic),
+            _ => None,
+        }
+    }
+
     /// The timing of a device kind at this speed.
     pub fn timing(self, kind: DeviceKind) -> Timing {
         let ms = |latency: u64, timeout: u64| Timing {
@@ -209,6 +219,25 @@ pub enum WorldReply {
         /// One text per document.
         texts: Vec<String>,
     },
+}
+
+impl WorldAction {
+    /// The device the action is done to.
+    pub fn device(&self) -> DeviceKind {
+        match self {
+            WorldAction::PlaceIdCard { .. } | WorldAction::RemoveIdCard => DeviceKind::IdCard,
+            WorldAction::InsertPermit { .. } | WorldAction::TakePermit | WorldAction::ClearPermitPath => {
+                DeviceKind::Permit
+            }
+            WorldAction::PlaceFinger { .. } | WorldAction::LiftFinger => DeviceKind::Fingerprint,
+            WorldAction::ShowFace { .. } | WorldAction::LeaveCamera => DeviceKind::Camera,
+            WorldAction::Pay { .. } | WorldAction::Decline { .. } => DeviceKind::Payment,
+            WorldAction::TakePrints => DeviceKind::Receipt,
+            WorldAction::Fault { device, .. }
+            | WorldAction::Latency { device, .. }
+            | WorldAction::Refill { device, .. } => *device,
+        }
+    }
 }
 
 impl Rig {

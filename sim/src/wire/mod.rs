@@ -10,11 +10,62 @@ pub mod pty;
 pub mod receipt;
 
 use crate::devices::SimHandle;
-use drivers::FaultKind;
+use crate::devices::rig::Rig;
+use drivers::{DeviceKind, FaultKind};
 use pty::PtyPort;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The serial devices that run as emulators on ptys.
+pub const SERIAL_DEVICES: [DeviceKind; 3] = [DeviceKind::IdCard, DeviceKind::Fingerprint, DeviceKind::Receipt];
+
+/// The serial devices of a rig, each as an emulator on a pty in one directory.
+pub struct WireRig {
+    ports: Vec<(DeviceKind, PathBuf, u32)>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl WireRig {
+    /// Start an emulator for each serial device of `rig`, with its port at `dir/<device>`.
+    pub fn start(dir: &Path, rig: &Rig) -> std::io::Result<WireRig> {
+        std::fs::create_dir_all(dir)?;
+        let mut w = WireRig { ports: Vec::new(), tasks: Vec::new() };
+        for kind in SERIAL_DEVICES {
+            let link = dir.join(kind.name());
+            let port = PtyPort::create(&link)?;
+            let (task, baud) = match kind {
+                DeviceKind::IdCard => (tokio::spawn(idcard::run(port, rig.idcard.clone())), idcard::BAUD),
+                DeviceKind::Fingerprint => {
+                    (tokio::spawn(fingerprint::run(port, rig.fingerprint.clone())), fingerprint::BAUD)
+                }
+                _ => (tokio::spawn(receipt::run(port, rig.receipt.clone())), receipt::BAUD),
+            };
+            w.tasks.push(task);
+            w.ports.push((kind, link, baud));
+        }
+        Ok(w)
+    }
+
+    /// Each device's port and baud rate.
+    pub fn ports(&self) -> &[(DeviceKind, PathBuf, u32)] {
+        &self.ports
+    }
+
+    /// Whether a device runs on the wire here.
+    pub fn has(&self, kind: DeviceKind) -> bool {
+        self.ports.iter().any(|(k, _, _)| *k == kind)
+    }
+}
+
+impl Drop for WireRig {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
 
 /// How often an idle emulator looks at its faults.
 const TICK: Duration = Duration::from_millis(25);

@@ -1,0 +1,149 @@
+//! `kiosk-sim devices`: the serial devices as emulators on ptys, for a kioskd (or any program
+//! that speaks the devices' protocols) to open, driven by commands on standard input.
+//!
+//! It prints one JSON object with each device's port, then reads one JSON command a line and
+//! answers each with one JSON line:
+//!
+//! - `{"cmd": "card", "persona": "p0001"}` lays that persona's ID card on the reader;
+//!   `{"cmd": "remove_card"}` takes it away;
+//! - `{"cmd": "finger", "persona": "p0001"}` puts their first finger on the scanner
+//!   (`"poor": true` for a dry finger); `{"cmd": "lift"}`;
+//! - `{"cmd": "fault", "device": "idcard", "fault": "garbage"}` injects a fault (`unplugged`,
+//!   `timeout` for a device that stops answering, `garbage`, `checksum`, and the device's own:
+//!   `sam_failure`, `sensor_failure`, `paper_out`, `cover_open`, `cutter_jam`...);
+//!   `{"cmd": "clear", "device": "idcard"}` clears it;
+//! - `{"cmd": "slow", "device": "idcard", "ms": 800}` sets the device's processing time;
+//! - `{"cmd": "paper", "amount": 5}` loads that much paper (0: out; a little: near end);
+//! - `{"cmd": "prints"}` takes the printed documents from the tray, as text;
+//! - `{"cmd": "world", "action": {...}}` any world action of the simulator's control protocol.
+
+use crate::bio::card_of;
+use crate::devices::rig::{RigOptions, Speed, WorldAction, WorldReply, build};
+use crate::persona::{Deck, generate::generate};
+use crate::wire::WireRig;
+use drivers::{DeviceKind, FaultKind};
+use serde::Deserialize;
+use serde_json::json;
+use std::path::PathBuf;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// One command on standard input.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "cmd", deny_unknown_fields)]
+pub enum DevicesCommand {
+    /// Lay a persona's ID card on the reader.
+    Card {
+        /// Persona id.
+        persona: String,
+    },
+    /// Take the card away.
+    RemoveCard,
+    /// Put a persona's finger on the scanner.
+    Finger {
+        /// Persona id.
+        persona: String,
+        /// A dry finger.
+        #[serde(default)]
+        poor: bool,
+    },
+    /// Lift the finger.
+    Lift,
+    /// Inject a fault.
+    Fault {
+        /// Device.
+        device: DeviceKind,
+        /// Fault.
+        fault: FaultKind,
+    },
+    /// Clear a device's fault.
+    Clear {
+        /// Device.
+        device: DeviceKind,
+    },
+    /// Set a device's processing time.
+    Slow {
+        /// Device.
+        device: DeviceKind,
+        /// Milliseconds.
+        ms: u64,
+    },
+    /// Load paper.
+    Paper {
+        /// Documents' worth.
+        amount: u32,
+    },
+    /// Take the prints.
+    Prints,
+    /// Any world action.
+    World {
+        /// The action.
+        action: WorldAction,
+    },
+}
+
+fn to_action(c: DevicesCommand, deck: &Deck) -> Result<WorldAction, String> {
+    let persona = |id: &str| deck.persona(id).ok_or_else(|| format!("no persona {id:?} in the deck"));
+    Ok(match c {
+        DevicesCommand::Card { persona: id } => WorldAction::PlaceIdCard { card: Box::new(card_of(persona(&id)?)?) },
+        DevicesCommand::RemoveCard => WorldAction::RemoveIdCard,
+        DevicesCommand::Finger { persona: id, poor } => {
+            let p = persona(&id)?;
+            let f = p.fingers.first().ok_or_else(|| format!("{id} has no enrolled finger"))?;
+            WorldAction::PlaceFinger { pattern: f.template.clone(), poor }
+        }
+        DevicesCommand::Lift => WorldAction::LiftFinger,
+        DevicesCommand::Fault { device, fault } => WorldAction::Fault { device, fault: Some(fault) },
+        DevicesCommand::Clear { device } => WorldAction::Fault { device, fault: None },
+        DevicesCommand::Slow { device, ms } => WorldAction::Latency { device, ms },
+        DevicesCommand::Paper { amount } => WorldAction::Refill { device: DeviceKind::Receipt, amount },
+        DevicesCommand::Prints => WorldAction::TakePrints,
+        DevicesCommand::World { action } => action,
+    })
+}
+
+/// Run until standard input closes.
+pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str) -> Result<(), String> {
+    let speed = Speed::parse(speed).ok_or_else(|| format!("--speed {speed:?}: expected zero, fast or realistic"))?;
+    let deck = match personas {
+        Some(p) => Deck::load(&p).map_err(|e| e.to_string())?,
+        None => generate(40, 1, chrono::Utc::now().with_timezone(&crate::HALL_OFFSET).date_naive()),
+    };
+    let tmp;
+    let dir = match dir {
+        Some(d) => d,
+        None => {
+            tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let (_, rig) = build(&RigOptions { speed, ..Default::default() });
+    let wire = WireRig::start(&dir, &rig).map_err(|e| format!("cannot make ptys in {}: {e}", dir.display()))?;
+    let ports: serde_json::Map<String, serde_json::Value> = wire
+        .ports()
+        .iter()
+        .map(|(k, p, baud)| (k.name().to_string(), json!({ "port": p.display().to_string(), "baud": baud })))
+        .collect();
+    println!("{}", serde_json::Value::Object(ports));
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<DevicesCommand>(&line) {
+            Err(e) => json!({ "error": format!("bad command: {e}") }),
+            Ok(c) => match to_action(c, &deck).and_then(|a| {
+                if wire.has(a.device()) || matches!(a, WorldAction::Fault { .. } | WorldAction::Latency { .. }) {
+                    rig.apply(a)
+                } else {
+                    Err(format!("the {} is not on the wire here", a.device()))
+                }
+            }) {
+                Ok(WorldReply::Prints { texts }) => json!({ "ok": true, "prints": texts }),
+                Ok(_) => json!({ "ok": true }),
+                Err(e) => json!({ "error": e }),
+            },
+        };
+        println!("{answer}");
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Which backend drives each device: the simulator's, or a real one on a serial port, as the
+//! configuration says.
+
+use crate::config::{DevicesConfig, PortConfig};
+use drivers::DeviceSet;
+use drivers::serial::PortSettings;
+use std::time::Duration;
+
+fn serial(p: &Option<PortConfig>) -> Option<&PortConfig> {
+    p.as_ref().filter(|p| p.backend == "serial")
+}
+
+fn settings(p: &PortConfig, default_baud: u32) -> Option<PortSettings> {
+    Some(PortSettings { path: p.port.clone()?, baud: p.baud.unwrap_or(default_baud) })
+}
+
+/// Replace the simulated backends of `set` by the real ones the configuration names.
+pub fn apply(cfg: &DevicesConfig, mut set: DeviceSet) -> DeviceSet {
+    if let Some(p) = serial(&cfg.idcard)
+        && let Some(s) = settings(p, drivers::idcard::sam::command::DEFAULT_BAUD)
+    {
+        let timeout = p.timeout_ms.map_or(drivers::idcard::sam::command::COMMAND_TIMEOUT, Duration::from_millis);
+        set.idcard = Box::new(drivers::idcard::serial::SamReader::new(s, timeout));
+    }
+    if let Some(p) = serial(&cfg.fingerprint)
+        && let Some(s) = settings(p, 57_600)
+    {
+        set.fingerprint = Box::new(drivers::fingerprint::serial::Ef01Scanner::new(s, 0));
+    }
+    if let Some(p) = serial(&cfg.receipt)
+        && let Some(s) = settings(p, 115_200)
+    {
+        set.receipt = Box::new(drivers::receipt::serial::EscPosPrinter::new(s));
+    }
+    set
+}
