@@ -11,7 +11,7 @@ fn serial(p: &Option<PortConfig>) -> Option<&PortConfig> {
 }
 
 fn settings(p: &PortConfig, default_baud: u32) -> Option<PortSettings> {
-    Some(PortSettings { path: p.port.clone()?, baud: p.baud.unwrap_or(default_baud) })
+    Some(PortSettings { path: p.port.clone()?, baud: p.baud.unwrap_or(default_baud), record: p.record.clone() })
 }
 
 /// Replace the simulated backends of `set` by the real ones the configuration names.

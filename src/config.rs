@@ -75,6 +75,8 @@ pub struct PortConfig {
     pub baud: Option<u32>,
     /// Milliseconds to wait for each answer (default: the protocol's).
     pub timeout_ms: Option<u64>,
+    /// Debug: record every byte in and out of the device to this JSON-lines file.
+    pub record: Option<PathBuf>,
 }
 
 /// The simulator, when devices are simulated.

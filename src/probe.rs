@@ -25,7 +25,7 @@ pub struct ProbeArgs {
 
 /// Probe a device; `Err` is a message for staff.
 pub async fn probe(a: &ProbeArgs) -> Result<Value, String> {
-    let settings = |baud| PortSettings { path: a.port.clone(), baud: a.baud.unwrap_or(baud) };
+    let settings = |baud| PortSettings::new(a.port.clone(), a.baud.unwrap_or(baud));
     let mut out = json!({ "device": a.device.name(), "port": a.port.display().to_string() });
     match a.device {
         DeviceKind::IdCard => {

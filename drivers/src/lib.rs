@@ -18,6 +18,7 @@ pub mod idcard;
 pub mod payment;
 pub mod permit;
 pub mod receipt;
+pub mod record;
 pub mod serial;
 
 pub use error::DeviceError;

@@ -5,10 +5,12 @@
 //! device that is unplugged and plugged back in works again without restarting the daemon.
 
 use crate::error::DeviceError;
+use crate::record::{Recorded, Recorder};
 use futures_util::{SinkExt, StreamExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
-use tokio_serial::{SerialPortBuilderExt, SerialStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_serial::SerialPortBuilderExt;
 use tokio_util::codec::{Decoder, Encoder, Framed};
 
 /// Where and how fast.
@@ -18,13 +20,47 @@ pub struct PortSettings {
     pub path: PathBuf,
     /// Baud rate (8N1).
     pub baud: u32,
+    /// Record every byte in and out to this JSON-lines file (a debug option, see [`crate::record`]).
+    pub record: Option<PathBuf>,
+}
+
+impl PortSettings {
+    /// A port at `path` and `baud`, not recorded.
+    pub fn new(path: impl Into<PathBuf>, baud: u32) -> PortSettings {
+        PortSettings { path: path.into(), baud, record: None }
+    }
+}
+
+/// What a link carries bytes over: a serial port, or a test's fake.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
+
+/// Opens the transport (again, after a disconnect).
+pub type Opener = Box<dyn FnMut() -> std::io::Result<Box<dyn Transport>> + Send>;
+
+/// An opener for a serial port, recording its traffic when the settings say so.
+pub fn serial_opener(settings: PortSettings) -> Opener {
+    let recorder = settings.record.as_ref().and_then(|p| Recorder::create(p).ok());
+    Box::new(move || {
+        let port = tokio_serial::new(settings.path.to_string_lossy(), settings.baud)
+            .timeout(Duration::from_millis(100))
+            .open_native_async()
+            .map_err(std::io::Error::other)?;
+        Ok(match &recorder {
+            Some(r) => {
+                r.opened();
+                Box::new(Recorded::new(port, r.clone())) as Box<dyn Transport>
+            }
+            None => Box::new(port),
+        })
+    })
 }
 
 /// A framed link to one serial device.
 pub struct SerialLink<C> {
-    settings: PortSettings,
+    opener: Opener,
     codec: C,
-    framed: Option<Framed<SerialStream, C>>,
+    framed: Option<Framed<Box<dyn Transport>, C>>,
     opens: u64,
 }
 
@@ -34,12 +70,12 @@ where
 {
     /// A link that opens `settings.path` on first use.
     pub fn new(settings: PortSettings, codec: C) -> SerialLink<C> {
-        SerialLink { settings, codec, framed: None, opens: 0 }
+        SerialLink::with_opener(serial_opener(settings), codec)
     }
 
-    /// The device path.
-    pub fn path(&self) -> &Path {
-        &self.settings.path
+    /// A link over whatever `opener` opens (tests replay recordings this way).
+    pub fn with_opener(opener: Opener, codec: C) -> SerialLink<C> {
+        SerialLink { opener, codec, framed: None, opens: 0 }
     }
 
     /// How many times the port was opened (reopens after a disconnect count).
@@ -57,10 +93,7 @@ where
         if self.framed.is_some() {
             return Ok(());
         }
-        let port = tokio_serial::new(self.settings.path.to_string_lossy(), self.settings.baud)
-            .timeout(Duration::from_millis(100))
-            .open_native_async()
-            .map_err(|_| DeviceError::NoDevice)?;
+        let port = (self.opener)().map_err(|_| DeviceError::NoDevice)?;
         self.framed = Some(Framed::new(port, self.codec.clone()));
         self.opens += 1;
         Ok(())

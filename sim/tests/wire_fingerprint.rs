@@ -24,7 +24,7 @@ async fn the_driver_matches_fingers_through_the_emulated_module() {
     let (me, other) = (with_fingers.next().expect("a persona"), with_fingers.next().expect("another"));
     let card: Vec<_> = me.fingers.iter().map(|f| f.template.clone()).collect();
 
-    let mut scanner = Ef01Scanner::new(PortSettings { path: link.clone(), baud: 57_600 }, 0);
+    let mut scanner = Ef01Scanner::new(PortSettings::new(link.clone(), 57_600), 0);
     assert_eq!(scanner.health().await.state, DeviceState::Online);
     // No finger: the driver polls GenImg until the wait is over.
     let r = scanner.verify(&card, Duration::from_millis(300)).await;

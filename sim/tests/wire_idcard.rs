@@ -20,7 +20,7 @@ async fn the_driver_reads_cards_through_the_emulated_reader() {
     let persona = deck.personas.iter().find(|p| p.fingers.len() == 2).expect("a persona");
     let card = sim::bio::card_of(persona).expect("card");
 
-    let mut reader = SamReader::new(PortSettings { path: link.clone(), baud: 115_200 }, Duration::from_millis(500));
+    let mut reader = SamReader::new(PortSettings::new(link.clone(), 115_200), Duration::from_millis(500));
     assert_eq!(reader.health().await.state, DeviceState::Online);
     assert_eq!(reader.read_card(Duration::from_millis(300)).await, Err(IdCardError::NoCard));
 

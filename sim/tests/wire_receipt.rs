@@ -33,7 +33,7 @@ async fn the_driver_prints_through_the_emulated_printer() {
     let link = dir.path().join("receipt");
     let (_, rig) = build(&RigOptions { speed: Speed::Zero, paper: 25, ..Default::default() });
     let emulator = tokio::spawn(sim::wire::receipt::run(PtyPort::create(&link).expect("pty"), rig.receipt.clone()));
-    let mut printer = EscPosPrinter::new(PortSettings { path: link, baud: 115_200 });
+    let mut printer = EscPosPrinter::new(PortSettings::new(link, 115_200));
 
     let h = printer.health().await;
     assert_eq!((h.state, h.media), (DeviceState::Online, Some(MediaState::Present)));

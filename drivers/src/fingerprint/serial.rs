@@ -29,6 +29,11 @@ pub struct Ef01Scanner {
 }
 
 impl Ef01Scanner {
+    /// A scanner over an existing link (a replayed recording, a test's fake).
+    pub fn with_link(link: SerialLink<PacketCodec>, password: u32) -> Ef01Scanner {
+        Ef01Scanner { link, password, packet_size: None, guard: FlapGuard::default() }
+    }
+
     /// A scanner on `settings` (default 57600 baud); the port opens on first use.
     pub fn new(settings: PortSettings, password: u32) -> Ef01Scanner {
         Ef01Scanner {
@@ -70,7 +75,11 @@ impl Ef01Scanner {
         let deadline = Instant::now() + ACK_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.link.recv(left).await? {
+            let item = match self.link.recv(left).await {
+                Err(DeviceError::Timeout(_)) => return Err(DeviceError::Timeout(ACK_TIMEOUT)),
+                other => other?,
+            };
+            match item {
                 Ok(p) if p.pid == Pid::Ack => {
                     return Ack::from_packet(&p).map_err(|e| DeviceError::Protocol(e.to_string()));
                 }

@@ -32,7 +32,12 @@ impl SamReader {
     /// A reader on `settings` (default 115200 baud) waiting `timeout` for each answer (the
     /// protocol's is `sam::COMMAND_TIMEOUT`, 5 s). The port opens on first use.
     pub fn new(settings: PortSettings, timeout: Duration) -> SamReader {
-        SamReader { link: SerialLink::new(settings, HostCodec), timeout, guard: FlapGuard::default() }
+        SamReader::with_link(SerialLink::new(settings, HostCodec), timeout)
+    }
+
+    /// A reader over an existing link (a replayed recording, a test's fake).
+    pub fn with_link(link: SerialLink<HostCodec>, timeout: Duration) -> SamReader {
+        SamReader { link, timeout, guard: FlapGuard::default() }
     }
 
     /// Send a command and read its answer, resending when the answer arrives damaged or the
@@ -85,6 +90,7 @@ impl SamReader {
                 Err(DeviceError::Timeout(_)) if noise => {
                     return Err(DeviceError::Protocol("noise on the line instead of an answer".into()));
                 }
+                Err(DeviceError::Timeout(_)) => return Err(DeviceError::Timeout(timeout)),
                 Err(e) => return Err(e),
             }
         }

@@ -62,6 +62,10 @@ pub struct Condition {
     pub paper: PaperState,
     /// Cover open.
     pub cover_open: bool,
+    /// The printer reports an error (DLE EOT 2 bit 6).
+    pub error: bool,
+    /// The error is the autocutter's (DLE EOT 3 bit 3).
+    pub cutter: bool,
 }
 
 /// An ESC/POS printer on a serial port.
@@ -73,7 +77,12 @@ pub struct EscPosPrinter {
 impl EscPosPrinter {
     /// A printer on `settings`; the port opens on first use.
     pub fn new(settings: PortSettings) -> EscPosPrinter {
-        EscPosPrinter { link: SerialLink::new(settings, PrinterHostCodec::default()), guard: FlapGuard::default() }
+        EscPosPrinter::with_link(SerialLink::new(settings, PrinterHostCodec::default()))
+    }
+
+    /// A printer over an existing link (a replayed recording, a test's fake).
+    pub fn with_link(link: SerialLink<PrinterHostCodec>) -> EscPosPrinter {
+        EscPosPrinter { link, guard: FlapGuard::default() }
     }
 
     async fn ask(&mut self, q: Query) -> Result<Reply, DeviceError> {
@@ -90,11 +99,12 @@ impl EscPosPrinter {
                 Err(DeviceError::Protocol(e.to_string()))
             }
             Err(e) => {
+                self.guard.failed();
                 if matches!(e, DeviceError::Timeout(_)) {
                     // An unanswered query would shift every later answer: start afresh.
                     self.link.close();
+                    return Err(DeviceError::Timeout(STATUS_TIMEOUT));
                 }
-                self.guard.failed();
                 Err(e)
             }
         }
@@ -103,10 +113,19 @@ impl EscPosPrinter {
     /// Read the printer's cover and paper state.
     pub async fn condition(&mut self) -> Result<Condition, DeviceError> {
         let offline = self.ask(Query::Realtime(StatusRequest::OfflineCause)).await?;
+        let error = matches!(offline, Reply::Status(super::escpos::PrinterStatus::Offline(o)) if o.error);
+        let cutter = if error {
+            let e = self.ask(Query::Realtime(StatusRequest::ErrorCause)).await?;
+            matches!(e, Reply::Status(super::escpos::PrinterStatus::Error(c)) if c.autocutter)
+        } else {
+            false
+        };
         let paper = self.ask(Query::Realtime(StatusRequest::PaperSensor)).await?;
         Ok(Condition {
             cover_open: offline.cover_open().unwrap_or(false),
             paper: paper.paper().unwrap_or(PaperState::Ok),
+            error,
+            cutter,
         })
     }
 
@@ -116,6 +135,12 @@ impl EscPosPrinter {
         }
         if c.paper == PaperState::Out {
             return Err(DeviceError::Hardware(FaultKind::PaperOut));
+        }
+        if c.error {
+            // The cutter is the one error a receipt printer reports by name; any other needs staff
+            // just the same.
+            let _ = c.cutter;
+            return Err(DeviceError::Hardware(FaultKind::CutterJam));
         }
         Ok(())
     }

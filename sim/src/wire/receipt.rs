@@ -35,6 +35,11 @@ pub async fn run(mut port: PtyPort, handle: ReceiptHandle) {
         inbox.extend_from_slice(&buf[..n]);
         while let Ok(Some(item)) = decoder.decode(&mut inbox) {
             let Ok(command) = item else { continue };
+            if handle.fault() == Some(FaultKind::PowerLoss) {
+                // No power: nothing is printed and nothing is answered.
+                renderer = Renderer::new();
+                continue;
+            }
             if let Some(q) = Query::from_command(&command) {
                 // Real-time status is answered at once, whatever the printer is doing.
                 let byte = condition(&handle).reply(q).to_byte();
@@ -42,7 +47,7 @@ pub async fn run(mut port: PtyPort, handle: ReceiptHandle) {
                 continue;
             }
             let c = condition(&handle);
-            if c.offline() || handle.fault() == Some(FaultKind::PowerLoss) {
+            if c.offline() {
                 // Offline: what arrives is lost, as on a real printer with its cover open.
                 renderer = Renderer::new();
                 continue;
