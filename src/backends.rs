@@ -27,6 +27,16 @@ pub fn apply(cfg: &DevicesConfig, mut set: DeviceSet) -> DeviceSet {
     {
         set.fingerprint = Box::new(drivers::fingerprint::serial::Ef01Scanner::new(s, 0));
     }
+    if let Some(p) = serial(&cfg.permit)
+        && let Some(s) = settings(p, drivers::permit::serial::DEFAULT_BAUD)
+    {
+        set.permit = Box::new(drivers::permit::serial::MrzReader::new(s));
+    }
+    if let Some(p) = cfg.endorser.as_ref().filter(|p| p.backend == "socket")
+        && let Some(path) = p.port.clone()
+    {
+        set.endorser = Box::new(drivers::endorser::driver::LinkedEndorser::on_socket(path));
+    }
     if let Some(p) = serial(&cfg.receipt)
         && let Some(s) = settings(p, 115_200)
     {

@@ -61,13 +61,19 @@ pub struct DevicesConfig {
     pub fingerprint: Option<PortConfig>,
     /// The receipt / ticket printer.
     pub receipt: Option<PortConfig>,
+    /// The permit reader (MRZ).
+    pub permit: Option<PortConfig>,
+    /// The endorsement printer.
+    pub endorser: Option<PortConfig>,
 }
 
 /// One device's backend.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PortConfig {
-    /// `serial` (a real device, or a simulator's pty) or `simulated` (in process).
+    /// `serial` (a real device, or a simulator's pty), `socket` (the endorsement printer's command
+    /// set over a unix socket: the simulator's stand-in for its USB pipes) or `simulated` (in
+    /// process).
     pub backend: String,
     /// The serial port, e.g. `/dev/kiosk/idcard`.
     pub port: Option<PathBuf>,
@@ -205,13 +211,19 @@ impl Config {
             ("idcard", &cfg.devices.idcard),
             ("fingerprint", &cfg.devices.fingerprint),
             ("receipt", &cfg.devices.receipt),
+            ("permit", &cfg.devices.permit),
+            ("endorser", &cfg.devices.endorser),
         ] {
             let Some(d) = dev else { continue };
-            match d.backend.as_str() {
-                "simulated" => {}
-                "serial" if d.port.is_none() => bad(&format!("devices.{name}.port"), "expected the serial port's path"),
-                "serial" => {}
-                _ => bad(&format!("devices.{name}.backend"), "expected \"serial\" or \"simulated\""),
+            let links = if name == "endorser" { "\"socket\" or \"simulated\"" } else { "\"serial\" or \"simulated\"" };
+            match (name, d.backend.as_str()) {
+                (_, "simulated") => {}
+                ("endorser", "socket") | (_, "serial") if d.port.is_none() => {
+                    bad(&format!("devices.{name}.port"), "expected the device's path")
+                }
+                ("endorser", "socket") => {}
+                (n, "serial") if n != "endorser" => {}
+                _ => bad(&format!("devices.{name}.backend"), &format!("expected {links}")),
             }
             if d.baud.is_some_and(|b| !matches!(b, 1200..=921_600)) {
                 bad(&format!("devices.{name}.baud"), "expected a baud rate from 1200 to 921600");

@@ -209,6 +209,7 @@ async fn walk_ins_over_the_wire_through_the_real_drivers() {
     });
     std::fs::create_dir_all(data.join("prints")).expect("prints dir");
     let wire = sim::wire::WireRig::start(&dir.path().join("dev"), &rig).expect("ptys");
+    wire.ready().await.expect("ready");
     let c = |role: &str| walk(t.id(role), Want::Checkin);
     let e = |role: &str| walk(t.id(role), Want::Endorsement);
     let cases = [
@@ -228,6 +229,20 @@ async fn walk_ins_over_the_wire_through_the_real_drivers() {
             Some("device_fault"),
         ),
         (at(c("face_ok"), "10:25"), "ticket", None),
+        (WalkIn { upside_down: true, ..e("permit_invalid") }, "refused", Some("permit_invalid")),
+        (
+            WalkIn {
+                fault: Some(FaultAt {
+                    device: DeviceKind::Endorser,
+                    kind: FaultKind::ChipWriteFailed,
+                    at: "endorse.writing".into(),
+                }),
+                ..e("write_fails")
+            },
+            "refused",
+            Some("device_fault"),
+        ),
+        (WalkIn { take_permit: Take::Late, ..e("endorse_retained") }, "issued", None),
     ];
     let script = Script { date: Some(day()), walkins: cases.iter().map(|(w, _, _)| w.clone()).collect() };
     let setup = KioskSetup {
@@ -259,4 +274,16 @@ async fn walk_ins_over_the_wire_through_the_real_drivers() {
     assert!(rig.idcard.reads() >= 4, "cards were read through the wire: {}", rig.idcard.reads());
     // The tickets came out of the emulated ESC/POS printer.
     assert!(rig.receipt.printed() >= 3);
+    // The permits went through the emulated MRZ reader and endorsement printer: two endorsed
+    // (one of them retained when not taken), the failed write refunded.
+    assert!(results[6].refunded, "{:?}", results[6]);
+    assert_eq!(rig.permit.retained().len(), 1);
+    let written: usize = rig
+        .permit
+        .taken()
+        .iter()
+        .chain(rig.permit.retained().iter())
+        .map(|c| c.permit.endorsements.iter().filter(|e| e.issue_key.is_some()).count())
+        .sum();
+    assert_eq!(written, 2, "exactly the two issued endorsements are on the chips");
 }

@@ -62,7 +62,13 @@ pub struct SerialLink<C> {
     codec: C,
     framed: Option<Framed<Box<dyn Transport>, C>>,
     opens: u64,
+    in_exchange: bool,
 }
+
+/// How long the line must stay quiet before a command follows an interrupted exchange.
+pub const QUIET: Duration = Duration::from_millis(30);
+/// The longest a line is drained (a 2 KB answer at 9600 baud takes about 2 s).
+pub const DRAIN_MAX: Duration = Duration::from_secs(3);
 
 impl<C> SerialLink<C>
 where
@@ -75,7 +81,37 @@ where
 
     /// A link over whatever `opener` opens (tests replay recordings this way).
     pub fn with_opener(opener: Opener, codec: C) -> SerialLink<C> {
-        SerialLink { opener, codec, framed: None, opens: 0 }
+        SerialLink { opener, codec, framed: None, opens: 0, in_exchange: false }
+    }
+
+    /// Start a request / answer exchange. If the previous one was interrupted (its caller was
+    /// cancelled mid-way), its answer may still be arriving: wait until the line is quiet and throw
+    /// it away, so it is not taken for the answer to this one.
+    pub async fn begin(&mut self) {
+        if self.in_exchange {
+            let stop = tokio::time::Instant::now() + DRAIN_MAX;
+            while let Some(f) = &mut self.framed {
+                f.read_buffer_mut().clear();
+                if tokio::time::Instant::now() >= stop {
+                    break;
+                }
+                match tokio::time::timeout(QUIET, f.next()).await {
+                    Err(_) => break,
+                    Ok(Some(Ok(_))) => continue,
+                    Ok(_) => {
+                        self.framed = None;
+                        break;
+                    }
+                }
+            }
+        }
+        self.discard_input();
+        self.in_exchange = true;
+    }
+
+    /// The exchange got its answer (or its failure): nothing more is on its way.
+    pub fn end(&mut self) {
+        self.in_exchange = false;
     }
 
     /// How many times the port was opened (reopens after a disconnect count).
@@ -102,6 +138,7 @@ where
     /// Close the port (it is reopened on the next request).
     pub fn close(&mut self) {
         self.framed = None;
+        self.in_exchange = false;
     }
 
     /// Drop anything received but not yet read (stale answers after a timeout).

@@ -118,6 +118,7 @@ pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str) -
     };
     let (_, rig) = build(&RigOptions { speed, ..Default::default() });
     let wire = WireRig::start(&dir, &rig).map_err(|e| format!("cannot make ptys in {}: {e}", dir.display()))?;
+    wire.ready().await.map_err(|e| e.to_string())?;
     let ports: serde_json::Map<String, serde_json::Value> = wire
         .ports()
         .iter()

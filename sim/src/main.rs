@@ -215,6 +215,9 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
     } else {
         None
     };
+    if let Some(w) = &wire {
+        w.ready().await.map_err(|e| e.to_string())?;
+    }
     let serial = wire.as_ref().map(|w| w.ports().to_vec()).unwrap_or_default();
     let local = wire.as_ref().map(|w| (rig.clone(), w.ports().iter().map(|(k, _, _)| *k).collect()));
     let setup = KioskSetup {

@@ -125,8 +125,8 @@ fn permit_info(p: &PermitData, this_year: i32) -> PermitInfo {
             number: m.number,
             expiry: Some(m.expiry),
             birth: Some(m.birth),
-            name_zh: p.name_zh.clone(),
-            endorsements: p.endorsements.clone(),
+            name_zh: p.chip.as_ref().map(|c| c.name_zh.clone()),
+            endorsements: p.chip.as_ref().map(|c| c.endorsements.clone()).unwrap_or_default(),
             mrz_error: None,
         },
         Err(e) => PermitInfo {
@@ -134,19 +134,32 @@ fn permit_info(p: &PermitData, this_year: i32) -> PermitInfo {
             number: p.mrz.get(2..11).unwrap_or_default().trim_end_matches('<').to_string(),
             expiry: None,
             birth: None,
-            name_zh: p.name_zh.clone(),
-            endorsements: p.endorsements.clone(),
+            name_zh: p.chip.as_ref().map(|c| c.name_zh.clone()),
+            endorsements: p.chip.as_ref().map(|c| c.endorsements.clone()).unwrap_or_default(),
             mrz_error: Some(e.to_string()),
         },
     }
 }
 
-/// Wait for a permit and read it.
+/// Wait for a permit and read it. A reader without a chip reader leaves the chip to the
+/// endorsement printer, which holds the card once it is drawn in.
 pub async fn read_permit(d: Devices, this_year: i32) -> Input {
     loop {
         let r = d.permit.lock().await.read_permit(POLL).await;
         match r {
-            Ok(p) => return Input::Permit { result: Ok(permit_info(&p, this_year)) },
+            Ok(mut p) => {
+                if p.chip.is_none() {
+                    match d.endorser.lock().await.read_chip().await {
+                        Ok(chip) => p.chip = Some(chip),
+                        Err(EndorserError::Device(e)) => {
+                            return Input::Permit { result: Err(fault(DeviceKind::Endorser, &e)) };
+                        }
+                        // The card is not in the printer: the chip stays unread.
+                        Err(EndorserError::NoCard) => {}
+                    }
+                }
+                return Input::Permit { result: Ok(permit_info(&p, this_year)) };
+            }
             Err(PermitError::NoPermit) => continue,
             Err(PermitError::Unreadable(_)) => return Input::PermitUnreadable,
             Err(PermitError::Device(e)) => return Input::Permit { result: Err(fault(DeviceKind::Permit, &e)) },

@@ -31,7 +31,9 @@ impl Session {
                 ]
             }
             (Step::CiPresent | Step::CiConfirmCard, Input::Card { result: Err(f) }) => self.device_fault(&f, ctx),
-            (Step::CiPresent | Step::CiConfirmCard, Input::CardUnreadable) => vec![ctx.idle()],
+            // The card moved while it was read: read it again. A card that never reads does not keep
+            // the session alive: the inactivity timer runs on.
+            (Step::CiPresent | Step::CiConfirmCard, Input::CardUnreadable) => vec![Effect::ReadCard],
             (Step::CiLookup, Input::Booking { lookup }) => self.on_lookup(lookup, ctx),
             (Step::CiConfirmCard, Input::Card { result: Ok(card) }) => {
                 let holder = self.booking.as_ref().map(|b| b.id_number.as_str());

@@ -29,7 +29,9 @@ impl Session {
                 self.documents_progress(ctx)
             }
             (Step::EnDocuments, Input::Card { result: Err(f) }) => self.device_fault(&f, ctx),
-            (Step::EnDocuments, Input::CardUnreadable) => vec![ctx.idle()],
+            // The card moved while it was read: read it again. A card that never reads does not keep
+            // the session alive: the inactivity timer runs on.
+            (Step::EnDocuments, Input::CardUnreadable) => vec![Effect::ReadCard],
             (Step::Verify, input @ (Input::Finger { .. } | Input::Face { .. } | Input::FingerPoor)) => {
                 self.on_biometric(input, ctx)
             }
@@ -209,7 +211,9 @@ impl Session {
             return self.refuse(Reason::PermitExpired, Some(d), ctx);
         }
         let birth = chrono::NaiveDate::parse_from_str(&card.birth, "%Y%m%d").ok();
-        if permit.name_zh != card.name || permit.birth != birth {
+        // The birth date is on the MRZ; the name is on the chip, when the chip was read. Central's
+        // authorisation checks the permit number against the holder in any case.
+        if permit.name_zh.as_ref().is_some_and(|n| *n != card.name) || permit.birth != birth {
             return self.refuse(Reason::IdentityMismatch, None, ctx);
         }
         self.auth = AuthState::Pending;

@@ -90,8 +90,8 @@ pub struct PermitInfo {
     pub expiry: Option<NaiveDate>,
     /// Birth date.
     pub birth: Option<NaiveDate>,
-    /// Chinese name on the chip.
-    pub name_zh: String,
+    /// Chinese name on the chip (`None` when the chip could not be read).
+    pub name_zh: Option<String>,
     /// Endorsements on the chip.
     pub endorsements: Vec<Endorsement>,
     /// Why the MRZ is invalid, if it is.

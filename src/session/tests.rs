@@ -33,7 +33,7 @@ fn permit(expiry: &str) -> PermitInfo {
         number: "C12345678".into(),
         expiry: NaiveDate::parse_from_str(expiry, "%Y-%m-%d").ok(),
         birth: NaiveDate::from_ymd_opt(1949, 12, 31),
-        name_zh: "王芳".into(),
+        name_zh: Some("王芳".into()),
         endorsements: Vec::new(),
         mrz_error: None,
     }
@@ -208,7 +208,7 @@ fn permit_and_card_of_different_people_are_refused() {
     let c = ctx(&p, at("10:00"));
     let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
     let mut other = permit("2030-01-01");
-    other.name_zh = "李四".into();
+    other.name_zh = Some("李四".into());
     s.step(Input::Permit { result: Ok(other) }, &c);
     let e = s.step(Input::Card { result: Ok(card(true)) }, &c);
     assert_eq!(ended_with(&e).and_then(|s| s.reason).as_deref(), None, "the permit is returned first");
@@ -237,4 +237,15 @@ fn late_device_answers_change_nothing() {
     assert!(s.step(Input::Written { result: Ok(()) }, &c).is_empty());
     assert!(s.step(Input::Face { result: Ok(true) }, &c).is_empty());
     assert_eq!(s, before);
+}
+
+#[test]
+fn a_card_that_moved_during_its_read_is_read_again() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    for flow in [Flow::Checkin, Flow::Endorsement] {
+        let (mut s, _) = Session::start("s1".into(), flow, &c);
+        let e = s.step(Input::CardUnreadable, &c);
+        assert!(e.contains(&Effect::ReadCard), "{flow:?}: {e:?}");
+    }
 }

@@ -48,9 +48,11 @@ impl Ef01Scanner {
     async fn command(&mut self, ins: &Instruction) -> Result<Ack, DeviceError> {
         let mut last = DeviceError::Timeout(ACK_TIMEOUT);
         for _ in 0..=RETRIES {
-            self.link.discard_input();
+            self.link.begin().await;
             self.link.send(ins.to_packet(DEFAULT_ADDRESS)).await.inspect_err(|_| self.lost())?;
-            match self.read_ack().await {
+            let ack = self.read_ack().await;
+            self.link.end();
+            match ack {
                 Ok(ack) => {
                     self.guard.answered();
                     return Ok(ack);

@@ -45,7 +45,7 @@ impl SamReader {
     pub async fn command(&mut self, cmd: Command) -> Result<Response, DeviceError> {
         let mut last = DeviceError::Timeout(self.timeout);
         for _ in 0..=RETRIES {
-            self.link.discard_input();
+            self.link.begin().await;
             if let Err(e) = self.link.send(cmd).await {
                 self.guard.failed();
                 return Err(e);
@@ -54,7 +54,9 @@ impl SamReader {
                 Command::ReadBaseInfo | Command::ReadBaseInfoWithFinger => self.timeout,
                 _ => self.timeout.min(QUICK_TIMEOUT),
             };
-            match self.read_answer(timeout).await {
+            let answer = self.read_answer(cmd, timeout).await;
+            self.link.end();
+            match answer {
                 Ok(r) if matches!(r.status(), Sw3::HostChecksum | Sw3::HostLength) => {
                     last = DeviceError::Checksum;
                 }
@@ -73,13 +75,16 @@ impl SamReader {
         Err(last)
     }
 
-    async fn read_answer(&mut self, timeout: Duration) -> Result<Response, DeviceError> {
+    async fn read_answer(&mut self, cmd: Command, timeout: Duration) -> Result<Response, DeviceError> {
         let mut deadline = Instant::now() + timeout;
         let mut noise = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.link.recv(left).await {
-                Ok(Ok(r)) => return Ok(r),
+                Ok(Ok(r)) if answers(cmd, &r) => return Ok(r),
+                // A late answer to an earlier command: the module does not echo the command, but the
+                // shape gives it away.
+                Ok(Ok(_)) => continue,
                 // Line noise: the frame may still follow, but not after a pause.
                 Ok(Err(FrameError::Garbage { .. })) => {
                     noise = true;
@@ -95,6 +100,28 @@ impl SamReader {
             }
         }
     }
+}
+
+/// Whether `r` can be the answer to `cmd` (SAM answers do not name their command).
+fn answers(cmd: Command, r: &Response) -> bool {
+    let n = r.data.len();
+    match (cmd, r.status()) {
+        (_, Sw3::HostChecksum | Sw3::HostLength | Sw3::BadCommand) => n == 0,
+        (Command::FindCard, Sw3::CardFound) => n == find_len(),
+        (Command::FindCard, s) => !s.is_success() && n == 0,
+        (Command::SelectCard, Sw3::Ok) => n == super::sam::command::SELECT_CARD_REPLY_LEN,
+        (Command::SelectCard, s) => s != Sw3::CardFound && !s.is_success() && n == 0,
+        (Command::ReadBaseInfo | Command::ReadBaseInfoWithFinger, Sw3::Ok) => {
+            n > super::sam::command::SELECT_CARD_REPLY_LEN
+        }
+        (Command::ReadBaseInfo | Command::ReadBaseInfoWithFinger, s) => s != Sw3::CardFound && !s.is_success(),
+        (Command::SamStatus | Command::ResetSam, s) => s != Sw3::CardFound && n == 0,
+        (_, _) => true,
+    }
+}
+
+fn find_len() -> usize {
+    super::sam::command::FIND_CARD_REPLY_LEN
 }
 
 fn unreadable(r: &Response) -> IdCardError {

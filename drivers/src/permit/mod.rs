@@ -2,6 +2,7 @@
 //! `CD`) permits, read from their MRZ line and contactless chip.
 
 pub mod mrz;
+pub mod serial;
 pub mod wire;
 
 pub use mrz::{MrzError, PermitMrz, check_digit};
@@ -165,20 +166,30 @@ impl Endorsement {
     }
 }
 
-/// What the permit reader reads: the MRZ line and the chip's data groups.
+/// What the permit's contactless chip holds (read by whichever device has the chip reader: the
+/// permit reader itself, or the endorsement printer once the card is inside).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PermitData {
-    /// The printed 30-character MRZ line as read.
-    pub mrz: String,
+pub struct PermitChip {
     /// Name in Chinese (chip DG1 line 2).
     pub name_zh: String,
     /// Surname in pinyin.
     pub surname: String,
     /// Given names in pinyin.
     pub given_names: String,
-    /// Endorsements held (chip).
+    /// Endorsements held.
     #[serde(default)]
     pub endorsements: Vec<Endorsement>,
+}
+
+/// What the permit reader reads: the MRZ line, and the chip when the reader has a chip reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitData {
+    /// The printed 30-character MRZ line as read.
+    pub mrz: String,
+    /// The chip, when this reader reads it (an MRZ-only reader leaves it to the endorsement
+    /// printer).
+    #[serde(default)]
+    pub chip: Option<PermitChip>,
 }
 
 /// What can go wrong reading a permit.

@@ -86,8 +86,11 @@ impl EscPosPrinter {
     }
 
     async fn ask(&mut self, q: Query) -> Result<Reply, DeviceError> {
+        self.link.begin().await;
         self.link.send(Outgoing::Query(q)).await.inspect_err(|_| self.guard.failed())?;
-        match self.link.recv(STATUS_TIMEOUT).await {
+        let reply = self.link.recv(STATUS_TIMEOUT).await;
+        self.link.end();
+        match reply {
             Ok(Ok(reply)) => {
                 self.guard.answered();
                 Ok(reply)

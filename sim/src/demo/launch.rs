@@ -65,11 +65,12 @@ impl KioskSetup {
         );
         let mut config = config;
         for (kind, port, baud) in &self.serial {
-            config.push_str(&format!(
-                "\n[devices.{}]\nbackend = \"serial\"\nport = {}\nbaud = {baud}\n",
-                kind.name(),
-                toml_str(port)
-            ));
+            let link = if *baud == 0 {
+                "backend = \"socket\"".to_string()
+            } else {
+                format!("backend = \"serial\"\nbaud = {baud}")
+            };
+            config.push_str(&format!("\n[devices.{}]\n{link}\nport = {}\n", kind.name(), toml_str(port)));
         }
         let path = self.data_dir.join("kioskd.toml");
         std::fs::write(&path, config).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -6,7 +6,7 @@
 use super::{Shared, Timing, impl_sim_handle};
 use crate::persona::Permit;
 use drivers::endorser::{EndorsementPrinter, EndorserError};
-use drivers::permit::{Endorsement, PermitData, PermitError, PermitReader};
+use drivers::permit::{Endorsement, PermitChip, PermitData, PermitError, PermitReader};
 use drivers::{Device, DeviceError, DeviceKind, FaultKind, Health, MediaState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,6 +152,16 @@ impl EndorserHandle {
 /// Faults of the print and chip-write head that leave the card transport and the chip reader working.
 const WRITE_ONLY: &[FaultKind] = &[FaultKind::ChipWriteFailed, FaultKind::RibbonOut];
 
+/// What the permit's chip holds.
+pub fn chip_of(p: &Permit) -> PermitChip {
+    PermitChip {
+        name_zh: p.name_zh.clone(),
+        surname: p.surname.clone(),
+        given_names: p.given_names.clone(),
+        endorsements: p.endorsements.clone(),
+    }
+}
+
 fn media(p: &Position) -> MediaState {
     match p {
         Position::Empty | Position::AtEntry(_) => MediaState::Absent,
@@ -237,13 +247,7 @@ impl PermitReader for SimPermitReader {
             Position::Inside(c) => c.permit.clone(),
             _ => card.permit.clone(),
         });
-        Ok(PermitData {
-            mrz: permit.mrz.clone(),
-            name_zh: permit.name_zh.clone(),
-            surname: permit.surname.clone(),
-            given_names: permit.given_names.clone(),
-            endorsements: permit.endorsements.clone(),
-        })
+        Ok(PermitData { mrz: permit.mrz.clone(), chip: Some(chip_of(&permit)) })
     }
 }
 
@@ -294,10 +298,10 @@ impl EndorsementPrinter for SimEndorser {
         Ok(())
     }
 
-    async fn read_back(&mut self) -> Result<Vec<Endorsement>, EndorserError> {
+    async fn read_chip(&mut self) -> Result<PermitChip, EndorserError> {
         self.0.check_fault_except(WRITE_ONLY).await?;
         self.0.peek(|s| match &s.position {
-            Position::Inside(c) => Ok(c.permit.endorsements.clone()),
+            Position::Inside(c) => Ok(chip_of(&c.permit)),
             _ => Err(EndorserError::NoCard),
         })
     }

@@ -4,8 +4,10 @@
 //! at the configured baud rate plus the device's processing time) and every fault injectable: unplug,
 //! silence, garbage bytes, bad checksums, slow answers.
 
+pub mod endorser;
 pub mod fingerprint;
 pub mod idcard;
+pub mod permit;
 pub mod pty;
 pub mod receipt;
 
@@ -18,8 +20,10 @@ use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The serial devices that run as emulators on ptys.
-pub const SERIAL_DEVICES: [DeviceKind; 3] = [DeviceKind::IdCard, DeviceKind::Fingerprint, DeviceKind::Receipt];
+/// The devices that run as emulators outside the daemon: the serial ones on ptys, and the
+/// endorsement printer behind a unix socket (the stand-in for its USB pipes; baud 0 in [`WireRig::ports`]).
+pub const WIRE_DEVICES: [DeviceKind; 5] =
+    [DeviceKind::IdCard, DeviceKind::Fingerprint, DeviceKind::Receipt, DeviceKind::Permit, DeviceKind::Endorser];
 
 /// The serial devices of a rig, each as an emulator on a pty in one directory.
 pub struct WireRig {
@@ -32,7 +36,14 @@ impl WireRig {
     pub fn start(dir: &Path, rig: &Rig) -> std::io::Result<WireRig> {
         std::fs::create_dir_all(dir)?;
         let mut w = WireRig { ports: Vec::new(), tasks: Vec::new() };
-        for kind in SERIAL_DEVICES {
+        for kind in WIRE_DEVICES {
+            if kind == DeviceKind::Endorser {
+                let sock = dir.join("endorser.sock");
+                let _ = std::fs::remove_file(&sock);
+                w.tasks.push(tokio::spawn(endorser::run(sock.clone(), rig.endorser.clone())));
+                w.ports.push((kind, sock, 0));
+                continue;
+            }
             let link = dir.join(kind.name());
             let port = PtyPort::create(&link)?;
             let (task, baud) = match kind {
@@ -40,12 +51,24 @@ impl WireRig {
                 DeviceKind::Fingerprint => {
                     (tokio::spawn(fingerprint::run(port, rig.fingerprint.clone())), fingerprint::BAUD)
                 }
+                DeviceKind::Permit => (tokio::spawn(permit::run(port, rig.permit.clone())), permit::BAUD),
                 _ => (tokio::spawn(receipt::run(port, rig.receipt.clone())), receipt::BAUD),
             };
             w.tasks.push(task);
             w.ports.push((kind, link, baud));
         }
         Ok(w)
+    }
+
+    /// Wait until every device can be opened (the endorser's socket is bound by its task).
+    pub async fn ready(&self) -> std::io::Result<()> {
+        for _ in 0..200 {
+            if self.ports.iter().all(|(_, p, _)| p.exists()) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Err(std::io::Error::other("the emulated devices did not come up within a second"))
     }
 
     /// Each device's port and baud rate.

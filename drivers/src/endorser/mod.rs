@@ -1,8 +1,11 @@
 //! Endorsement printer: takes the permit from the slot, writes the endorsement to its chip, reprints
 //! the endorsement area of the card, and ejects the card to its owner or retains it.
 
+pub mod driver;
+pub mod protocol;
+
 use crate::error::DeviceError;
-use crate::permit::Endorsement;
+use crate::permit::{Endorsement, PermitChip};
 use std::time::Duration;
 
 /// What can go wrong in the endorsement printer.
@@ -23,8 +26,12 @@ pub trait EndorsementPrinter: crate::Device {
     /// card. A write is all-or-nothing on the chip; after a failure, [`Self::read_back`] tells what
     /// the chip holds.
     async fn write(&mut self, endorsement: &Endorsement) -> Result<(), EndorserError>;
+    /// Read the chip of the card inside (name and endorsements).
+    async fn read_chip(&mut self) -> Result<PermitChip, EndorserError>;
     /// Read the endorsement records on the chip of the card inside.
-    async fn read_back(&mut self) -> Result<Vec<Endorsement>, EndorserError>;
+    async fn read_back(&mut self) -> Result<Vec<Endorsement>, EndorserError> {
+        Ok(self.read_chip().await?.endorsements)
+    }
     /// Whether a card is inside (not counting one waiting in the exit slot).
     async fn card_inside(&mut self) -> Result<bool, EndorserError>;
     /// Move the card inside to the exit slot.

@@ -1,0 +1,69 @@
+//! The real permit reader backend: a desktop MRZ reader on a serial port, which sends the machine-
+//! readable zone of each card it sees as ASCII lines ([`super::wire`]). It has no chip reader: the
+//! chip is read by the endorsement printer once the card is inside.
+
+use super::wire::{MrzDocument, MrzLineCodec};
+use super::{PermitData, PermitError, PermitReader};
+use crate::error::DeviceError;
+use crate::health::{DeviceKind, Health};
+use crate::serial::{PortSettings, SerialLink};
+use std::time::Duration;
+
+/// The usual baud rate of desktop MRZ readers.
+pub const DEFAULT_BAUD: u32 = 9600;
+
+/// An MRZ reader on a serial port.
+pub struct MrzReader {
+    link: SerialLink<MrzLineCodec>,
+    this_year: fn() -> i32,
+}
+
+fn current_year() -> i32 {
+    use chrono::Datelike;
+    chrono::Utc::now().year()
+}
+
+impl MrzReader {
+    /// A reader on `settings`; the port opens on first use.
+    pub fn new(settings: PortSettings) -> MrzReader {
+        MrzReader { link: SerialLink::new(settings, MrzLineCodec::new()), this_year: current_year }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Device for MrzReader {
+    fn kind(&self) -> DeviceKind {
+        DeviceKind::Permit
+    }
+
+    /// The reader only speaks when a card passes: it is healthy while its port is there.
+    async fn health(&mut self) -> Health {
+        match self.link.ensure_open() {
+            Ok(()) => Health::online(DeviceKind::Permit),
+            Err(e) => Health::with_state(DeviceKind::Permit, e.state()),
+        }
+    }
+
+    async fn reset(&mut self) -> Result<(), DeviceError> {
+        self.link.close();
+        self.link.ensure_open()
+    }
+}
+
+#[async_trait::async_trait]
+impl PermitReader for MrzReader {
+    async fn read_permit(&mut self, wait: Duration) -> Result<PermitData, PermitError> {
+        let item = match self.link.recv(wait).await {
+            Err(DeviceError::Timeout(_)) => return Err(PermitError::NoPermit),
+            other => other?,
+        };
+        let read = item.map_err(|e| PermitError::Unreadable(e.to_string()))?;
+        match MrzDocument::from_read(&read, (self.this_year)()) {
+            Ok(MrzDocument::Permit(_)) => {
+                Ok(PermitData { mrz: read.lines().first().cloned().unwrap_or_default(), chip: None })
+            }
+            Ok(_) => Err(PermitError::Unreadable("not a card-type travel permit (a passport or ID card?)".into())),
+            Err(e) => Err(PermitError::Unreadable(e.to_string())),
+        }
+    }
+}
