@@ -35,7 +35,10 @@ async fn permits_are_read_written_and_returned_through_the_emulators() {
     // The wrong way round: unreadable, and it comes back out.
     rig.permit.insert(PermitCard { permit: permit.clone(), upside_down: true }).expect("insert");
     assert!(matches!(reader.read_permit(Duration::from_secs(2)).await, Err(PermitError::Unreadable(_))));
-    assert!(!printer.wait_taken(Duration::from_millis(50)).await.expect("taken?"), "the unreadable card waits at the exit");
+    assert!(
+        !printer.wait_taken(Duration::from_millis(50)).await.expect("taken?"),
+        "the unreadable card waits at the exit"
+    );
     assert!(rig.permit.take().is_some());
 
     // The right way: the MRZ from the reader, the chip from the printer.
