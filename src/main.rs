@@ -33,7 +33,7 @@ enum Command {
     },
     /// Talk to one device and print what it reads as JSON.
     Probe {
-        /// idcard, fingerprint or receipt (permit, camera and endorser run simulated for now).
+        /// idcard, fingerprint, receipt, permit, or endorser (its socket); the camera runs simulated.
         device: String,
         /// The device's serial port.
         #[arg(long)]
@@ -67,7 +67,9 @@ fn main() -> ExitCode {
         },
         Command::Probe { device, port, baud, wait, test_print } => {
             let Some(device) = drivers::DeviceKind::from_name(&device) else {
-                eprintln!("kioskd probe: unknown device {device:?}: expected idcard, fingerprint or receipt");
+                eprintln!(
+                    "kioskd probe: unknown device {device:?}: expected idcard, fingerprint, receipt, permit or endorser"
+                );
                 return ExitCode::from(2);
             };
             if !(wait.is_finite() && (0.0..=600.0).contains(&wait)) {

@@ -76,6 +76,39 @@ pub async fn probe(a: &ProbeArgs) -> Result<Value, String> {
                 };
             }
         }
+        DeviceKind::Permit => {
+            use drivers::permit::PermitReader;
+            let mut r = drivers::permit::serial::MrzReader::new(settings(drivers::permit::serial::DEFAULT_BAUD));
+            out["health"] = json!(r.health().await);
+            out["permit"] = match r.read_permit(a.wait).await {
+                Ok(p) => match drivers::permit::PermitMrz::parse(&p.mrz, chrono::Datelike::year(&chrono::Utc::now())) {
+                    Ok(m) => json!({
+                        "kind": m.kind, "number": drivers::idcard::mask_id(&m.number),
+                        "expiry": m.expiry, "birth": m.birth, "checks": "ok",
+                    }),
+                    Err(e) => json!({ "error": e.to_string() }),
+                },
+                Err(e) => json!({ "error": e.to_string() }),
+            };
+        }
+        DeviceKind::Endorser => {
+            use drivers::endorser::EndorsementPrinter;
+            let mut p = drivers::endorser::driver::LinkedEndorser::on_socket(a.port.clone());
+            out["health"] = json!(p.health().await);
+            out["card_inside"] = match p.card_inside().await {
+                Ok(inside) => json!(inside),
+                Err(e) => json!({ "error": e.to_string() }),
+            };
+            if out["card_inside"] == json!(true) {
+                out["chip"] = match p.read_chip().await {
+                    Ok(c) => json!({
+                        "name": crate::documents::mask_name(&c.name_zh),
+                        "endorsements": c.endorsements.iter().map(crate::documents::describe).collect::<Vec<_>>(),
+                    }),
+                    Err(e) => json!({ "error": e.to_string() }),
+                };
+            }
+        }
         other => return Err(format!("no real backend for the {other} yet: it runs simulated in this version")),
     }
     Ok(out)

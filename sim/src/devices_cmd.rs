@@ -13,6 +13,8 @@
 //!   `sam_failure`, `sensor_failure`, `paper_out`, `cover_open`, `cutter_jam`...);
 //!   `{"cmd": "clear", "device": "idcard"}` clears it;
 //! - `{"cmd": "slow", "device": "idcard", "ms": 800}` sets the device's processing time;
+//! - `{"cmd": "permit", "persona": "p0001"}` pushes their first permit into the slot
+//!   (`"upside_down": true` the wrong way round); `{"cmd": "take_permit"}` takes it from the exit;
 //! - `{"cmd": "paper", "amount": 5}` loads that much paper (0: out; a little: near end);
 //! - `{"cmd": "prints"}` takes the printed documents from the tray, as text;
 //! - `{"cmd": "world", "action": {...}}` any world action of the simulator's control protocol.
@@ -67,6 +69,16 @@ pub enum DevicesCommand {
         /// Milliseconds.
         ms: u64,
     },
+    /// Push a persona's permit into the slot.
+    Permit {
+        /// Persona id.
+        persona: String,
+        /// The wrong way round.
+        #[serde(default)]
+        upside_down: bool,
+    },
+    /// Take the permit from the exit slot.
+    TakePermit,
     /// Load paper.
     Paper {
         /// Documents' worth.
@@ -95,6 +107,12 @@ fn to_action(c: DevicesCommand, deck: &Deck) -> Result<WorldAction, String> {
         DevicesCommand::Fault { device, fault } => WorldAction::Fault { device, fault: Some(fault) },
         DevicesCommand::Clear { device } => WorldAction::Fault { device, fault: None },
         DevicesCommand::Slow { device, ms } => WorldAction::Latency { device, ms },
+        DevicesCommand::Permit { persona: id, upside_down } => {
+            let p = persona(&id)?;
+            let permit = p.permits.first().ok_or_else(|| format!("{id} holds no permit"))?;
+            WorldAction::InsertPermit { permit: Box::new(permit.clone()), upside_down }
+        }
+        DevicesCommand::TakePermit => WorldAction::TakePermit,
         DevicesCommand::Paper { amount } => WorldAction::Refill { device: DeviceKind::Receipt, amount },
         DevicesCommand::Prints => WorldAction::TakePrints,
         DevicesCommand::World { action } => action,
@@ -140,6 +158,10 @@ pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str) -
                 }
             }) {
                 Ok(WorldReply::Prints { texts }) => json!({ "ok": true, "prints": texts }),
+                Ok(WorldReply::Permit { permit }) => json!({
+                    "ok": true,
+                    "permit": permit.map(|p| json!({ "number": p.number, "endorsements": p.endorsements })),
+                }),
                 Ok(_) => json!({ "ok": true }),
                 Err(e) => json!({ "error": e }),
             },
