@@ -119,9 +119,25 @@ fn to_action(c: DevicesCommand, deck: &Deck) -> Result<WorldAction, String> {
     })
 }
 
+/// `DEVICE=RATE` pairs.
+pub fn parse_bauds(args: &[String]) -> Result<Vec<(DeviceKind, u32)>, String> {
+    args.iter()
+        .map(|a| {
+            let (d, r) = a.split_once('=').ok_or_else(|| format!("--baud {a:?}: expected DEVICE=RATE"))?;
+            let kind = DeviceKind::from_name(d).ok_or_else(|| format!("--baud: unknown device {d:?}"))?;
+            let rate: u32 = r.parse().map_err(|_| format!("--baud {a:?}: the rate is not a number"))?;
+            if !(1200..=921_600).contains(&rate) {
+                return Err(format!("--baud {a:?}: expected 1200 to 921600"));
+            }
+            Ok((kind, rate))
+        })
+        .collect()
+}
+
 /// Run until standard input closes.
-pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str) -> Result<(), String> {
+pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str, bauds: &[String]) -> Result<(), String> {
     let speed = Speed::parse(speed).ok_or_else(|| format!("--speed {speed:?}: expected zero, fast or realistic"))?;
+    let bauds = parse_bauds(bauds)?;
     let deck = match personas {
         Some(p) => Deck::load(&p).map_err(|e| e.to_string())?,
         None => generate(40, 1, chrono::Utc::now().with_timezone(&crate::HALL_OFFSET).date_naive()),
@@ -135,7 +151,8 @@ pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str) -
         }
     };
     let (_, rig) = build(&RigOptions { speed, ..Default::default() });
-    let wire = WireRig::start(&dir, &rig).map_err(|e| format!("cannot make ptys in {}: {e}", dir.display()))?;
+    let wire =
+        WireRig::start_with(&dir, &rig, &bauds).map_err(|e| format!("cannot make ptys in {}: {e}", dir.display()))?;
     wire.ready().await.map_err(|e| e.to_string())?;
     let ports: serde_json::Map<String, serde_json::Value> = wire
         .ports()

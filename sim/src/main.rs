@@ -59,10 +59,13 @@ enum Cmd {
         /// Show kioskd's log.
         #[arg(long)]
         verbose: bool,
-        /// Run the serial devices (ID card reader, fingerprint scanner, receipt printer) as
-        /// emulators on ptys, driven by kioskd's real drivers.
+        /// Run the ID card reader, fingerprint scanner, receipt printer, permit reader and
+        /// endorsement printer as emulators, driven by kioskd's real drivers.
         #[arg(long)]
         wire: bool,
+        /// With --wire: run a line at another baud rate: DEVICE=RATE (repeatable).
+        #[arg(long)]
+        baud: Vec<String>,
     },
     /// Start the serial devices as emulators on ptys, print their ports as JSON, and take commands
     /// (one JSON object a line) on standard input.
@@ -76,6 +79,9 @@ enum Cmd {
         /// Device speed: zero, fast or realistic.
         #[arg(long, default_value = "realistic")]
         speed: String,
+        /// Run a line at another baud rate than its device's default: DEVICE=RATE (repeatable).
+        #[arg(long)]
+        baud: Vec<String>,
     },
 }
 
@@ -110,8 +116,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Cmd::Devices { dir, personas, speed } => match runtime() {
-            Ok(rt) => match rt.block_on(sim::devices_cmd::run(dir, personas, &speed)) {
+        Cmd::Devices { dir, personas, speed, baud } => match runtime() {
+            Ok(rt) => match rt.block_on(sim::devices_cmd::run(dir, personas, &speed, &baud)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kiosk-sim devices: {e}");
@@ -123,7 +129,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire } => {
+        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud } => {
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -131,7 +137,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let args = DemoArgs { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire };
+            let args = DemoArgs { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud };
             match rt.block_on(run_demo(args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -153,6 +159,7 @@ struct DemoArgs {
     time_scale: f64,
     verbose: bool,
     wire: bool,
+    baud: Vec<String>,
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -211,7 +218,11 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
     });
     let wire = if a.wire {
         std::fs::create_dir_all(data_dir.join("prints")).map_err(|e| e.to_string())?;
-        Some(sim::wire::WireRig::start(&data_dir.join("dev"), &rig).map_err(|e| format!("cannot make ptys: {e}"))?)
+        let bauds = sim::devices_cmd::parse_bauds(&a.baud)?;
+        Some(
+            sim::wire::WireRig::start_with(&data_dir.join("dev"), &rig, &bauds)
+                .map_err(|e| format!("cannot make ptys: {e}"))?,
+        )
     } else {
         None
     };

@@ -34,6 +34,11 @@ pub struct WireRig {
 impl WireRig {
     /// Start an emulator for each serial device of `rig`, with its port at `dir/<device>`.
     pub fn start(dir: &Path, rig: &Rig) -> std::io::Result<WireRig> {
+        WireRig::start_with(dir, rig, &[])
+    }
+
+    /// [`WireRig::start`], with some lines at other baud rates than their devices' defaults.
+    pub fn start_with(dir: &Path, rig: &Rig, bauds: &[(DeviceKind, u32)]) -> std::io::Result<WireRig> {
         std::fs::create_dir_all(dir)?;
         let mut w = WireRig { ports: Vec::new(), tasks: Vec::new() };
         for kind in WIRE_DEVICES {
@@ -45,8 +50,12 @@ impl WireRig {
                 continue;
             }
             let link = dir.join(kind.name());
-            let port = PtyPort::create(&link)?;
-            let (task, baud) = match kind {
+            let chosen = bauds.iter().find(|(k, _)| *k == kind).map(|(_, b)| *b);
+            let mut port = PtyPort::create(&link)?;
+            if let Some(b) = chosen {
+                port = port.with_baud(b);
+            }
+            let (task, default_baud) = match kind {
                 DeviceKind::IdCard => (tokio::spawn(idcard::run(port, rig.idcard.clone())), idcard::BAUD),
                 DeviceKind::Fingerprint => {
                     (tokio::spawn(fingerprint::run(port, rig.fingerprint.clone())), fingerprint::BAUD)
@@ -55,7 +64,7 @@ impl WireRig {
                 _ => (tokio::spawn(receipt::run(port, rig.receipt.clone())), receipt::BAUD),
             };
             w.tasks.push(task);
-            w.ports.push((kind, link, baud));
+            w.ports.push((kind, link, chosen.unwrap_or(default_baud)));
         }
         Ok(w)
     }
@@ -123,7 +132,7 @@ impl Wire {
             return None;
         }
         let n = tokio::time::timeout(TICK, port.read(buf)).await.ok()?;
-        PtyPort::receive_time(n, self.baud).await;
+        PtyPort::receive_time(n, port.baud().unwrap_or(self.baud)).await;
         Some(n)
     }
 
@@ -161,7 +170,7 @@ impl Wire {
                 }
                 _ => {}
             }
-            port.write_paced(&bytes, self.baud).await;
+            port.write_paced(&bytes, port.baud().unwrap_or(self.baud)).await;
         }
     }
 }

@@ -13,6 +13,7 @@ pub struct PtyPort {
     link: PathBuf,
     master: Option<SerialStream>,
     pts: Option<String>,
+    baud: Option<u32>,
 }
 
 /// How long to wait before reading again when no one has the port open.
@@ -21,9 +22,20 @@ const IDLE: Duration = Duration::from_millis(20);
 impl PtyPort {
     /// Create the pty and the link at `link`.
     pub fn create(link: &Path) -> io::Result<PtyPort> {
-        let mut p = PtyPort { link: link.to_path_buf(), master: None, pts: None };
+        let mut p = PtyPort { link: link.to_path_buf(), master: None, pts: None, baud: None };
         p.plug()?;
         Ok(p)
+    }
+
+    /// Run the line at `baud` instead of the device's default.
+    pub fn with_baud(mut self, baud: u32) -> PtyPort {
+        self.baud = Some(baud);
+        self
+    }
+
+    /// The baud rate set for this line, if any.
+    pub fn baud(&self) -> Option<u32> {
+        self.baud
     }
 
     /// The stable path the daemon opens.
