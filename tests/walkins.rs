@@ -13,6 +13,13 @@ fn walk(persona: String, flow: Want) -> WalkIn {
     WalkIn::new(persona, flow)
 }
 
+/// The chip refuses the write once the applicant has paid.
+fn write_fails(w: WalkIn) -> WalkIn {
+    let fault =
+        FaultAt { device: DeviceKind::Endorser, kind: FaultKind::ChipWriteFailed, at: "endorse.writing".into() };
+    WalkIn { fault: Some(fault), ..w }
+}
+
 fn at(w: WalkIn, t: &str) -> WalkIn {
     WalkIn { at: Some(t.into()), ..w }
 }
@@ -55,18 +62,7 @@ fn cases(t: &TestDeck) -> Vec<(WalkIn, &'static str, Option<&'static str>)> {
         (e("not_eligible"), "refused", Some("not_eligible")),
         (WalkIn { pay: Pay::Decline, ..e("declined") }, "refused", Some("payment_declined")),
         (WalkIn { pay: Pay::WalkAway, ..e("pay_timeout") }, "refused", Some("payment_timeout")),
-        (
-            WalkIn {
-                fault: Some(FaultAt {
-                    device: DeviceKind::Endorser,
-                    kind: FaultKind::ChipWriteFailed,
-                    at: "endorse.writing".into(),
-                }),
-                ..e("write_fails")
-            },
-            "refused",
-            Some("device_fault"),
-        ),
+        (write_fails(e("write_fails")), "refused", Some("device_fault")),
         (WalkIn { walk_away_at: Some("verify".into()), ..e("walk_away") }, "refused", Some("walked_away")),
         (WalkIn { finger: Act::Other, ..e("endorse_finger_fail") }, "refused", Some("fingerprint_not_matched")),
         // The same applicant again: central knows the endorsement issued an hour ago, which the
@@ -230,18 +226,7 @@ async fn walk_ins_over_the_wire_through_the_real_drivers() {
         ),
         (at(c("face_ok"), "10:25"), "ticket", None),
         (WalkIn { upside_down: true, ..e("permit_invalid") }, "refused", Some("permit_invalid")),
-        (
-            WalkIn {
-                fault: Some(FaultAt {
-                    device: DeviceKind::Endorser,
-                    kind: FaultKind::ChipWriteFailed,
-                    at: "endorse.writing".into(),
-                }),
-                ..e("write_fails")
-            },
-            "refused",
-            Some("device_fault"),
-        ),
+        (write_fails(e("write_fails")), "refused", Some("device_fault")),
         (WalkIn { take_permit: Take::Late, ..e("endorse_retained") }, "issued", None),
     ];
     let script = Script { date: Some(day()), walkins: cases.iter().map(|(w, _, _)| w.clone()).collect() };

@@ -195,29 +195,31 @@ pub fn encode(t: &CardText) -> Result<[u8; TEXT_LEN], TextError> {
     Ok(b)
 }
 
+/// A sample resident card's text (王小明, 11010519491231002X), for tests.
+#[cfg(test)]
+pub(crate) fn sample() -> CardText {
+    CardText {
+        card_type: CardType::Resident,
+        name: "王小明".into(),
+        sex: "2".into(),
+        ethnicity: "01".into(),
+        birth: "19491231".into(),
+        address: "北京市东城区景山前街4号".into(),
+        id_number: "11010519491231002X".into(),
+        issuer: "北京市公安局东城分局".into(),
+        valid_from: "20150101".into(),
+        valid_to: NO_EXPIRY.into(),
+        pass_number: None,
+        issue_count: None,
+        english_name: None,
+        nationality: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn sample() -> CardText {
-        CardText {
-            card_type: CardType::Resident,
-            name: "王小明".into(),
-            sex: "2".into(),
-            ethnicity: "01".into(),
-            birth: "19491231".into(),
-            address: "北京市东城区景山前街4号".into(),
-            id_number: "11010519491231002X".into(),
-            issuer: "北京市公安局东城分局".into(),
-            valid_from: "20150101".into(),
-            valid_to: NO_EXPIRY.into(),
-            pass_number: None,
-            issue_count: None,
-            english_name: None,
-            nationality: None,
-        }
-    }
 
     #[test]
     fn name_is_ucs2_le_and_padded() {

@@ -228,22 +228,7 @@ mod tests {
     use tokio_util::codec::{Decoder, Encoder};
 
     fn card_text() -> CardText {
-        CardText {
-            card_type: CardType::Resident,
-            name: "王小明".into(),
-            sex: "1".into(),
-            ethnicity: "01".into(),
-            birth: "19491231".into(),
-            address: "北京市东城区景山前街4号".into(),
-            id_number: "11010519491231002X".into(),
-            issuer: "北京市公安局东城分局".into(),
-            valid_from: "20150101".into(),
-            valid_to: NO_EXPIRY.into(),
-            pass_number: None,
-            issue_count: None,
-            english_name: None,
-            nationality: None,
-        }
+        crate::idcard::text::sample()
     }
 
     fn card(fingers: usize) -> IdCard {
