@@ -222,7 +222,7 @@ mod tests {
     use super::*;
     use crate::idcard::sam::frame::{DeviceCodec, HostCodec, Response, decode_response, encode_response};
     use crate::idcard::sam::status::Sw3;
-    use crate::idcard::text::{CardText, CardType, NO_EXPIRY};
+    use crate::idcard::text::CardText;
     use bytes::BytesMut;
     use proptest::prelude::*;
     use tokio_util::codec::{Decoder, Encoder};
