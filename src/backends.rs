@@ -35,7 +35,7 @@ pub fn apply(cfg: &DevicesConfig, mut set: DeviceSet) -> DeviceSet {
     if let Some(p) = cfg.endorser.as_ref().filter(|p| p.backend == "socket")
         && let Some(path) = p.port.clone()
     {
-        set.endorser = Box::new(drivers::endorser::driver::LinkedEndorser::on_socket(path));
+        set.endorser = Box::new(drivers::endorser::driver::LinkedEndorser::on_socket_recorded(path, p.record.clone()));
     }
     if let Some(p) = serial(&cfg.receipt)
         && let Some(s) = settings(p, 115_200)

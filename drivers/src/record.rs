@@ -314,6 +314,27 @@ pub enum Step {
         /// The document.
         doc: crate::receipt::Document,
     },
+    /// Read a permit.
+    ReadPermit {
+        /// Wait, milliseconds.
+        wait_ms: u64,
+    },
+    /// Read the chip of the card in the endorsement printer.
+    ReadChip,
+    /// Write an endorsement.
+    Write {
+        /// The endorsement.
+        endorsement: crate::permit::Endorsement,
+    },
+    /// Eject the card.
+    Eject,
+    /// Wait for the card to be taken.
+    WaitTaken {
+        /// Wait, milliseconds.
+        wait_ms: u64,
+    },
+    /// Retain the card.
+    Retain,
 }
 
 /// A device a recording was made with.
@@ -324,6 +345,10 @@ pub enum AnyDevice {
     Fingerprint(Box<dyn crate::fingerprint::FingerprintScanner>),
     /// A receipt printer.
     Receipt(Box<dyn crate::receipt::ReceiptPrinter>),
+    /// A permit reader.
+    Permit(Box<dyn crate::permit::PermitReader>),
+    /// An endorsement printer.
+    Endorser(Box<dyn crate::endorser::EndorsementPrinter>),
 }
 
 impl Step {
@@ -351,6 +376,36 @@ impl Step {
             }
             (Step::Print { doc }, AnyDevice::Receipt(d)) => match d.print(doc).await {
                 Ok(()) => "printed".into(),
+                Err(e) => format!("error: {e}"),
+            },
+            (Step::Health, AnyDevice::Permit(d)) => health_line(d.health().await),
+            (Step::Health, AnyDevice::Endorser(d)) => health_line(d.health().await),
+            (Step::ReadPermit { wait_ms }, AnyDevice::Permit(d)) => {
+                match d.read_permit(Duration::from_millis(*wait_ms)).await {
+                    Ok(p) => format!("permit {} chip {}", crate::idcard::mask_id(&p.mrz), p.chip.is_some()),
+                    Err(e) => format!("error: {e}"),
+                }
+            }
+            (Step::ReadChip, AnyDevice::Endorser(d)) => match d.read_chip().await {
+                Ok(c) => format!("chip with {} endorsements", c.endorsements.len()),
+                Err(e) => format!("error: {e}"),
+            },
+            (Step::Write { endorsement }, AnyDevice::Endorser(d)) => match d.write(endorsement).await {
+                Ok(()) => "written".into(),
+                Err(e) => format!("error: {e}"),
+            },
+            (Step::Eject, AnyDevice::Endorser(d)) => match d.eject().await {
+                Ok(()) => "ejected".into(),
+                Err(e) => format!("error: {e}"),
+            },
+            (Step::WaitTaken { wait_ms }, AnyDevice::Endorser(d)) => {
+                match d.wait_taken(Duration::from_millis(*wait_ms)).await {
+                    Ok(t) => format!("taken {t}"),
+                    Err(e) => format!("error: {e}"),
+                }
+            }
+            (Step::Retain, AnyDevice::Endorser(d)) => match d.retain().await {
+                Ok(()) => "retained".into(),
                 Err(e) => format!("error: {e}"),
             },
             _ => "error: this step is not for this device".into(),

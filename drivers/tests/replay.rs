@@ -28,7 +28,17 @@ async fn replay(path: &Path) -> Result<(), String> {
         DeviceKind::Receipt => AnyDevice::Receipt(Box::new(receipt::serial::EscPosPrinter::with_link(
             SerialLink::with_opener(open, receipt::serial::PrinterHostCodec::default()),
         ))),
-        other => return Err(format!("no serial backend for {other}")),
+        DeviceKind::Permit => AnyDevice::Permit(Box::new(drivers::permit::serial::MrzReader::with_link(
+            SerialLink::with_opener(open, drivers::permit::wire::MrzLineCodec::new()),
+        ))),
+        DeviceKind::Endorser => {
+            let t: Vec<u64> = serde_json::from_value(rec.meta["timeouts_ms"].clone()).unwrap_or(vec![3000, 90_000]);
+            let ms = |i: usize| Duration::from_millis(t.get(i).copied().unwrap_or(3000));
+            AnyDevice::Endorser(Box::new(
+                drivers::endorser::driver::LinkedEndorser::new(open).with_timeouts(ms(0), ms(1)),
+            ))
+        }
+        other => return Err(format!("no backend with a link for {other}")),
     };
     let mut got = Vec::new();
     for s in &steps {
@@ -55,12 +65,23 @@ async fn every_recording_replays_byte_for_byte() {
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
         .collect();
     files.sort();
-    assert!(files.len() >= 20, "happy paths and every fault kind of the serial devices: {}", files.len());
+    assert!(files.len() >= 40, "happy paths and every fault kind of five devices: {}", files.len());
+    // Independent devices: replay them side by side (a recorded silence takes its full timeout).
+    let mut set = tokio::task::JoinSet::new();
+    for f in files.clone() {
+        set.spawn(async move {
+            let r = replay(&f).await;
+            (f, r)
+        });
+    }
     let mut failures = Vec::new();
-    for f in &files {
-        if let Err(e) = replay(f).await {
-            failures.push(format!("{}: {e}", f.display()));
+    while let Some(done) = set.join_next().await {
+        match done {
+            Ok((f, Err(e))) => failures.push(format!("{}: {e}", f.display())),
+            Ok((_, Ok(()))) => {}
+            Err(e) => failures.push(format!("a replay task failed: {e}")),
         }
     }
+    failures.sort();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

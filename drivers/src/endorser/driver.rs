@@ -22,20 +22,48 @@ pub struct LinkedEndorser {
     link: SerialLink<FrameCodec>,
     seq: u8,
     guard: FlapGuard,
+    quick: Duration,
+    write: Duration,
 }
 
 impl LinkedEndorser {
     /// A printer on whatever `opener` opens.
     pub fn new(opener: Opener) -> LinkedEndorser {
-        LinkedEndorser { link: SerialLink::with_opener(opener, FrameCodec), seq: 0, guard: FlapGuard::default() }
+        LinkedEndorser {
+            link: SerialLink::with_opener(opener, FrameCodec),
+            seq: 0,
+            guard: FlapGuard::default(),
+            quick: QUICK_TIMEOUT,
+            write: WRITE_TIMEOUT,
+        }
+    }
+
+    /// Other answer timeouts than [`QUICK_TIMEOUT`] and [`WRITE_TIMEOUT`].
+    pub fn with_timeouts(mut self, quick: Duration, write: Duration) -> LinkedEndorser {
+        self.quick = quick;
+        self.write = write;
+        self
     }
 
     /// A printer behind a unix socket (the simulator's stand-in for the USB bulk pipes).
     pub fn on_socket(path: std::path::PathBuf) -> LinkedEndorser {
+        LinkedEndorser::on_socket_recorded(path, None)
+    }
+
+    /// [`LinkedEndorser::on_socket`], recording the traffic to `record` (see [`crate::record`]).
+    pub fn on_socket_recorded(path: std::path::PathBuf, record: Option<std::path::PathBuf>) -> LinkedEndorser {
+        let recorder = record.as_deref().and_then(|p| crate::record::Recorder::create(p).ok());
         LinkedEndorser::new(Box::new(move || {
             let s = std::os::unix::net::UnixStream::connect(&path)?;
             s.set_nonblocking(true)?;
-            Ok(Box::new(tokio::net::UnixStream::from_std(s)?) as Box<dyn crate::serial::Transport>)
+            let s = tokio::net::UnixStream::from_std(s)?;
+            Ok(match &recorder {
+                Some(r) => {
+                    r.opened();
+                    Box::new(crate::record::Recorded::new(s, r.clone())) as Box<dyn crate::serial::Transport>
+                }
+                None => Box::new(s),
+            })
         }))
     }
 
@@ -47,7 +75,7 @@ impl LinkedEndorser {
     }
 
     async fn exchange(&mut self, op: Op, payload: Vec<u8>) -> Result<(Status, Vec<u8>), DeviceError> {
-        let timeout = if op == Op::Write { WRITE_TIMEOUT } else { QUICK_TIMEOUT };
+        let timeout = if op == Op::Write { self.write } else { self.quick };
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         self.link.begin().await;
