@@ -13,6 +13,27 @@ fn walk(persona: String, flow: Want) -> WalkIn {
     WalkIn::new(persona, flow)
 }
 
+/// kioskd for the test deck, its timers 50 times faster than real time; `serial`: devices on the wire.
+fn setup(
+    t: &TestDeck,
+    data: &std::path::Path,
+    deck: std::path::PathBuf,
+    serial: Vec<(DeviceKind, std::path::PathBuf, u32)>,
+) -> KioskSetup {
+    KioskSetup {
+        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
+        data_dir: data.to_path_buf(),
+        deck,
+        policy: policy(),
+        hall: t.hall.clone(),
+        start: format!("{}T08:00:00+08:00", day()),
+        time_scale: 50.0,
+        speed: "fast".into(),
+        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+        serial,
+    }
+}
+
 /// The chip refuses the write once the applicant has paid.
 fn write_fails(w: WalkIn) -> WalkIn {
     let fault =
@@ -82,18 +103,7 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     let script = Script { date: Some(day()), walkins: cases.iter().map(|(w, _, _)| w.clone()).collect() };
     assert!(script.check(&t.deck).is_empty(), "{:?}", script.check(&t.deck));
     let data = dir.path().join("data");
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: data.clone(),
-        deck: deck_path,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial: Vec::new(),
-    };
+    let setup = setup(&t, &data, deck_path, Vec::new());
     let kiosk = setup.start().await.expect("kioskd starts");
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
     let results = run_script(&kiosk, &t.deck, &script, offset, None, |r| eprintln!("{}", sim::demo::line(r))).await;
@@ -230,18 +240,7 @@ async fn walk_ins_over_the_wire_through_the_real_drivers() {
         (WalkIn { take_permit: Take::Late, ..e("endorse_retained") }, "issued", None),
     ];
     let script = Script { date: Some(day()), walkins: cases.iter().map(|(w, _, _)| w.clone()).collect() };
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: data.clone(),
-        deck: deck_path,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial: wire.ports().to_vec(),
-    };
+    let setup = setup(&t, &data, deck_path, wire.ports().to_vec());
     let config = std::fs::read_to_string(setup.write_config().expect("config")).expect("config text");
     assert!(config.contains("[devices.idcard]") && config.contains("backend = \"serial\""), "{config}");
     let kiosk = setup.start().await.expect("kioskd starts");
