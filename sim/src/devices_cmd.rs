@@ -1,8 +1,8 @@
 //! `kiosk-sim devices`: the serial devices as emulators on ptys, for a kioskd (or any program
 //! that speaks the devices' protocols) to open, driven by commands on standard input.
 //!
-//! It prints one JSON object with each device's port, then reads one JSON command a line and
-//! answers each with one JSON line:
+//! It prints one JSON object with each device's port, then reads one JSON command a line (on
+//! standard input, and on a unix socket with `--control PATH`) and answers each with one JSON line:
 //!
 //! - `{"cmd": "card", "persona": "p0001"}` lays that persona's ID card on the reader;
 //!   `{"cmd": "remove_card"}` takes it away;
@@ -135,7 +135,71 @@ pub fn parse_bauds(args: &[String]) -> Result<Vec<(DeviceKind, u32)>, String> {
 }
 
 /// Run until standard input closes.
-pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str, bauds: &[String]) -> Result<(), String> {
+/// Answer one command line.
+fn handle(line: &str, deck: &Deck, rig: &crate::devices::rig::Rig, wire: &WireRig) -> serde_json::Value {
+    match serde_json::from_str::<DevicesCommand>(line) {
+        Err(e) => json!({ "error": format!("bad command: {e}") }),
+        Ok(c) => match to_action(c, deck).and_then(|a| {
+            if wire.has(a.device()) || matches!(a, WorldAction::Fault { .. } | WorldAction::Latency { .. }) {
+                rig.apply(a)
+            } else {
+                Err(format!("the {} is not on the wire here", a.device()))
+            }
+        }) {
+            Ok(WorldReply::Prints { texts }) => json!({ "ok": true, "prints": texts }),
+            Ok(WorldReply::Permit { permit }) => json!({
+                "ok": true,
+                "permit": permit.map(|p| json!({ "number": p.number, "endorsements": p.endorsements })),
+            }),
+            Ok(_) => json!({ "ok": true }),
+            Err(e) => json!({ "error": e }),
+        },
+    }
+}
+
+/// Serve commands on a unix socket, one JSON command a line, one JSON answer a line.
+async fn control(
+    path: PathBuf,
+    deck: std::sync::Arc<Deck>,
+    rig: crate::devices::rig::Rig,
+    wire: std::sync::Arc<WireRig>,
+) {
+    use tokio::io::AsyncWriteExt;
+    let _ = std::fs::remove_file(&path);
+    let listener = match tokio::net::UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("kiosk-sim devices: cannot open the control socket {}: {e}", path.display());
+            return;
+        }
+    };
+    while let Ok((stream, _)) = listener.accept().await {
+        let (deck, rig, wire) = (deck.clone(), rig.clone(), wire.clone());
+        tokio::spawn(async move {
+            let (r, mut w) = stream.into_split();
+            let mut lines = BufReader::new(r).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let mut answer = handle(&line, &deck, &rig, &wire).to_string();
+                answer.push('\n');
+                if w.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Run until standard input closes.
+pub async fn run(
+    dir: Option<PathBuf>,
+    personas: Option<PathBuf>,
+    speed: &str,
+    bauds: &[String],
+    control_socket: Option<PathBuf>,
+) -> Result<(), String> {
     let speed = Speed::parse(speed).ok_or_else(|| format!("--speed {speed:?}: expected zero, fast or realistic"))?;
     let bauds = parse_bauds(bauds)?;
     let deck = match personas {
@@ -160,30 +224,17 @@ pub async fn run(dir: Option<PathBuf>, personas: Option<PathBuf>, speed: &str, b
         .map(|(k, p, baud)| (k.name().to_string(), json!({ "port": p.display().to_string(), "baud": baud })))
         .collect();
     println!("{}", serde_json::Value::Object(ports));
+    let deck = std::sync::Arc::new(deck);
+    let wire = std::sync::Arc::new(wire);
+    if let Some(path) = control_socket {
+        tokio::spawn(control(path, deck.clone(), rig.clone(), wire.clone()));
+    }
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if line.trim().is_empty() {
             continue;
         }
-        let answer = match serde_json::from_str::<DevicesCommand>(&line) {
-            Err(e) => json!({ "error": format!("bad command: {e}") }),
-            Ok(c) => match to_action(c, &deck).and_then(|a| {
-                if wire.has(a.device()) || matches!(a, WorldAction::Fault { .. } | WorldAction::Latency { .. }) {
-                    rig.apply(a)
-                } else {
-                    Err(format!("the {} is not on the wire here", a.device()))
-                }
-            }) {
-                Ok(WorldReply::Prints { texts }) => json!({ "ok": true, "prints": texts }),
-                Ok(WorldReply::Permit { permit }) => json!({
-                    "ok": true,
-                    "permit": permit.map(|p| json!({ "number": p.number, "endorsements": p.endorsements })),
-                }),
-                Ok(_) => json!({ "ok": true }),
-                Err(e) => json!({ "error": e }),
-            },
-        };
-        println!("{answer}");
+        println!("{}", handle(&line, &deck, &rig, &wire));
     }
     Ok(())
 }

@@ -82,6 +82,9 @@ enum Cmd {
         /// Run a line at another baud rate than its device's default: DEVICE=RATE (repeatable).
         #[arg(long)]
         baud: Vec<String>,
+        /// Also take commands on this unix socket (one JSON command a line).
+        #[arg(long)]
+        control: Option<PathBuf>,
     },
 }
 
@@ -116,8 +119,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Cmd::Devices { dir, personas, speed, baud } => match runtime() {
-            Ok(rt) => match rt.block_on(sim::devices_cmd::run(dir, personas, &speed, &baud)) {
+        Cmd::Devices { dir, personas, speed, baud, control } => match runtime() {
+            Ok(rt) => match rt.block_on(sim::devices_cmd::run(dir, personas, &speed, &baud, control)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kiosk-sim devices: {e}");
