@@ -607,6 +607,26 @@ mod tests {
         proptest::collection::vec(any::<u8>().prop_filter("no EF", |b| *b != 0xEF), 0..64)
     }
 
+    /// Decode `data` fed in two pieces split at `cut`, end of stream included; also how many bytes
+    /// the decoder held after the first piece.
+    fn decode_in_two(data: &[u8], cut: usize) -> (Vec<Result<Packet, PacketError>>, usize) {
+        let mut codec = PacketCodec::new();
+        let mut buf = BytesMut::from(&data[..cut]);
+        let mut items = Vec::new();
+        while let Some(item) = codec.decode(&mut buf).unwrap() {
+            items.push(item);
+        }
+        let buffered = buf.len();
+        buf.extend_from_slice(&data[cut..]);
+        while let Some(item) = codec.decode(&mut buf).unwrap() {
+            items.push(item);
+        }
+        while let Some(item) = codec.decode_eof(&mut buf).unwrap() {
+            items.push(item);
+        }
+        (items, buffered)
+    }
+
     proptest! {
         #[test]
         fn round_trip(packets in proptest::collection::vec(arb_packet(), 1..5)) {
@@ -704,20 +724,8 @@ mod tests {
             let data = chunks.concat();
             let whole = decode_all(&mut PacketCodec::new(), &data);
             let cut = cut.index(data.len() + 1);
-            let mut codec = PacketCodec::new();
-            let mut buf = BytesMut::from(&data[..cut]);
-            let mut split = Vec::new();
-            while let Some(item) = codec.decode(&mut buf).unwrap() {
-                split.push(item);
-            }
-            prop_assert!(buf.len() <= MAX_PACKET);
-            buf.extend_from_slice(&data[cut..]);
-            while let Some(item) = codec.decode(&mut buf).unwrap() {
-                split.push(item);
-            }
-            while let Some(item) = codec.decode_eof(&mut buf).unwrap() {
-                split.push(item);
-            }
+            let (split, buffered) = decode_in_two(&data, cut);
+            prop_assert!(buffered <= MAX_PACKET);
             prop_assert_eq!(&whole, &split);
             for packet in whole.into_iter().flatten() {
                 prop_assert_eq!(Packet::decode(&wire(&packet)), Ok(packet));
@@ -729,20 +737,8 @@ mod tests {
             let whole = decode_all(&mut PacketCodec::new(), &data);
             // Fed in two pieces, the decoder gives the same items.
             let cut = cut.index(data.len() + 1);
-            let mut codec = PacketCodec::new();
-            let mut buf = BytesMut::from(&data[..cut]);
-            let mut split = Vec::new();
-            while let Some(item) = codec.decode(&mut buf).unwrap() {
-                split.push(item);
-            }
-            prop_assert!(buf.len() <= MAX_PACKET);
-            buf.extend_from_slice(&data[cut..]);
-            while let Some(item) = codec.decode(&mut buf).unwrap() {
-                split.push(item);
-            }
-            while let Some(item) = codec.decode_eof(&mut buf).unwrap() {
-                split.push(item);
-            }
+            let (split, buffered) = decode_in_two(&data, cut);
+            prop_assert!(buffered <= MAX_PACKET);
             prop_assert_eq!(whole, split);
             let _ = Packet::decode(&data);
         }
