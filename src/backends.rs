@@ -37,6 +37,30 @@ pub fn apply(cfg: &DevicesConfig, mut set: DeviceSet) -> DeviceSet {
     {
         set.endorser = Box::new(drivers::endorser::driver::LinkedEndorser::on_socket_recorded(path, p.record.clone()));
     }
+    #[cfg(feature = "usb")]
+    {
+        let usb = |p: &Option<PortConfig>| -> Option<drivers::usb::UsbSettings> {
+            let p = p.as_ref().filter(|p| p.backend == "usb")?;
+            let (vid, pid) = drivers::usb::parse_vid_pid(p.usb.as_deref()?)?;
+            Some(drivers::usb::UsbSettings {
+                vid,
+                pid,
+                interface: p.interface.unwrap_or(0),
+                ep_out: p.ep_out.unwrap_or(0x01),
+                ep_in: p.ep_in.unwrap_or(0x81),
+            })
+        };
+        if let Some(u) = usb(&cfg.endorser) {
+            set.endorser = Box::new(drivers::endorser::driver::LinkedEndorser::new(drivers::usb::opener(u)));
+        }
+        if let Some(u) = usb(&cfg.receipt) {
+            let link = drivers::serial::SerialLink::with_opener(
+                drivers::usb::opener(u),
+                drivers::receipt::serial::PrinterHostCodec::default(),
+            );
+            set.receipt = Box::new(drivers::receipt::serial::EscPosPrinter::with_link(link));
+        }
+    }
     if let Some(p) = serial(&cfg.receipt)
         && let Some(s) = settings(p, 115_200)
     {

@@ -83,6 +83,14 @@ pub struct PortConfig {
     pub timeout_ms: Option<u64>,
     /// Debug: record every byte in and out of the device to this JSON-lines file.
     pub record: Option<PathBuf>,
+    /// `usb` backend: the device's `VID:PID` (hex).
+    pub usb: Option<String>,
+    /// `usb` backend: the interface to claim (default 0).
+    pub interface: Option<u8>,
+    /// `usb` backend: the bulk OUT endpoint (default 0x01).
+    pub ep_out: Option<u8>,
+    /// `usb` backend: the bulk IN endpoint (default 0x81).
+    pub ep_in: Option<u8>,
 }
 
 /// The simulator, when devices are simulated.
@@ -215,9 +223,28 @@ impl Config {
             ("endorser", &cfg.devices.endorser),
         ] {
             let Some(d) = dev else { continue };
-            let links = if name == "endorser" { "\"socket\" or \"simulated\"" } else { "\"serial\" or \"simulated\"" };
+            let links = match name {
+                "endorser" => "\"socket\", \"usb\" or \"simulated\"",
+                "receipt" => "\"serial\", \"usb\" or \"simulated\"",
+                _ => "\"serial\" or \"simulated\"",
+            };
             match (name, d.backend.as_str()) {
                 (_, "simulated") => {}
+                ("endorser" | "receipt", "usb") => {
+                    if !cfg!(feature = "usb") {
+                        bad(
+                            &format!("devices.{name}.backend"),
+                            "this kioskd was built without USB (cargo feature usb)",
+                        );
+                    }
+                    let ok = d.usb.as_deref().is_some_and(|u| {
+                        let hex = |x: &str| x.len() == 4 && x.chars().all(|c| c.is_ascii_hexdigit());
+                        u.split_once(':').is_some_and(|(v, p)| hex(v) && hex(p))
+                    });
+                    if !ok {
+                        bad(&format!("devices.{name}.usb"), "expected the device's VID:PID in hex, e.g. \"0483:5720\"");
+                    }
+                }
                 ("endorser", "socket") | (_, "serial") if d.port.is_none() => {
                     bad(&format!("devices.{name}.port"), "expected the device's path")
                 }
@@ -275,6 +302,18 @@ mod tests {
         assert_eq!(c.utc_offset().unwrap().local_minus_utc(), 8 * 3600);
         assert_eq!(c.sim.time_scale, 1.0, "no [sim] section: real time");
         assert_eq!(c.store.synchronous, "full");
+    }
+
+    #[test]
+    fn usb_backends_need_a_vid_pid_and_the_feature() {
+        let text = "policy_file = \"p\"\n[devices.receipt]\nbackend = \"usb\"\nusb = \"nope\"\n";
+        let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.contains("devices.receipt.usb") && m.contains("VID:PID")), "{all:?}");
+        let built_without = all.iter().any(|m| m.contains("without USB"));
+        assert_eq!(built_without, !cfg!(feature = "usb"), "{all:?}");
+        let text = "policy_file = \"p\"\n[devices.idcard]\nbackend = \"usb\"\n";
+        let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.contains("devices.idcard.backend")), "the ID card reader is serial: {all:?}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub mod permit;
 pub mod receipt;
 pub mod record;
 pub mod serial;
+#[cfg(feature = "usb")]
+pub mod usb;
 
 pub use error::DeviceError;
 pub use health::{DeviceKind, DeviceState, FaultKind, Health, MediaState};
