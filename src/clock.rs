@@ -62,6 +62,11 @@ impl Clock {
         Ok(())
     }
 
+    /// How many times faster than real time the clock runs.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
     /// The real time that `d` of kiosk time takes.
     pub fn real(&self, d: Duration) -> Duration {
         d.div_f64(self.scale)

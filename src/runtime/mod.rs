@@ -595,7 +595,7 @@ impl Kiosk {
         let mut screen = kiosk_ui::screen(&self.view);
         if let Some(d) = self.deadline {
             let left = d.saturating_duration_since(Instant::now());
-            let left_kiosk = left.mul_f64(self.clock_scale());
+            let left_kiosk = left.mul_f64(self.clock.scale());
             if left_kiosk <= Duration::from_secs(self.policy.session.warn_before_s as u64) {
                 screen.countdown = Some(left_kiosk.as_secs_f64().ceil() as u32);
             }
@@ -604,10 +604,5 @@ impl Kiosk {
             self.screen_tx.send_replace(screen.clone());
             let _ = self.events.send(KioskEvent::Screen { screen });
         }
-    }
-
-    fn clock_scale(&self) -> f64 {
-        let one = self.clock.real(Duration::from_secs(1)).as_secs_f64();
-        if one > 0.0 { 1.0 / one } else { 1.0 }
     }
 }

@@ -129,6 +129,19 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Watch the home screen for up to `within` until `done` holds; the home screen last seen.
+    async fn home_until(&mut self, mut home: Screen, within: Duration, done: impl Fn(&Screen) -> bool) -> Screen {
+        let deadline = tokio::time::Instant::now() + within;
+        while !done(&home) && tokio::time::Instant::now() < deadline {
+            if let Ok(Ok(KioskEvent::Screen { screen })) = tokio::time::timeout_at(deadline, self.next_event()).await
+                && screen.id == "home"
+            {
+                home = screen;
+            }
+        }
+        home
+    }
+
     fn other_persona(&self, me: &Persona, need_fingers: bool) -> Option<&'a Persona> {
         self.deck.personas.iter().find(|p| p.id != me.id && (!need_fingers || !p.fingers.is_empty()))
     }
@@ -159,27 +172,12 @@ impl<'a> Walker<'a> {
         let mut home = self.back_home().await?;
         let button = if w.flow == Want::Checkin { "checkin" } else { "endorse" };
         // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
-        let patience = tokio::time::Instant::now() + Duration::from_secs(6);
-        while !home.has_button(button) && tokio::time::Instant::now() < patience {
-            if let Ok(Ok(KioskEvent::Screen { screen })) = tokio::time::timeout_at(patience, self.next_event()).await
-                && screen.id == "home"
-            {
-                home = screen;
-            }
-        }
+        home = self.home_until(home, Duration::from_secs(6), |h| h.has_button(button)).await;
         let mut fault = w.fault.clone();
         if let Some(f) = fault.take_if(|f| f.at == "home") {
             self.world(WorldAction::Fault { device: f.device, fault: Some(f.kind) }).await?;
             // The kiosk notices at its next health poll.
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-            while home.has_button(button) && tokio::time::Instant::now() < deadline {
-                if let Ok(Ok(KioskEvent::Screen { screen })) =
-                    tokio::time::timeout_at(deadline, self.next_event()).await
-                    && screen.id == "home"
-                {
-                    home = screen;
-                }
-            }
+            home = self.home_until(home, Duration::from_secs(10), |h| !h.has_button(button)).await;
         }
         let mut result = WalkInResult {
             persona: me.id.clone(),

@@ -93,16 +93,17 @@ impl PtyPort {
 
     /// Send bytes as the device's UART would: one bit time per bit at `baud` (8N1: 10 bits a byte).
     pub async fn write_paced(&mut self, bytes: &[u8], baud: u32) {
-        let Some(m) = &mut self.master else { return };
-        let secs = bytes.len() as f64 * 10.0 / baud.max(1) as f64;
-        if secs > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        if self.master.is_none() {
+            return;
         }
+        PtyPort::receive_time(bytes.len(), baud).await;
+        let Some(m) = &mut self.master else { return };
         // A host that closed its end loses the answer, as with a real cable.
         let _ = m.write_all(bytes).await;
     }
 
-    /// Time the host's bytes took on the wire (the device only sees them once they arrived).
+    /// Wait the time `n` bytes take on the wire at `baud` (the device only sees the host's bytes
+    /// once they arrived, and its own are out only once sent).
     pub async fn receive_time(n: usize, baud: u32) {
         let secs = n as f64 * 10.0 / baud.max(1) as f64;
         if secs > 0.0 {
