@@ -10,6 +10,7 @@ pub mod demo;
 pub mod devices;
 pub mod devices_cmd;
 pub mod persona;
+pub mod scheduler;
 pub mod wire;
 
 /// The time zone of mainland halls (UTC+8, no daylight saving).
