@@ -1,5 +1,5 @@
-//! Which backend drives each device: the simulator's, or a real one on a serial port, as the
-//! configuration says.
+//! Which backend drives each device: the simulator's, or a real one (serial port, USB, V4L2), as
+//! the configuration says.
 
 use crate::config::{DevicesConfig, PortConfig};
 use drivers::DeviceSet;
@@ -65,6 +65,14 @@ pub fn apply(cfg: &DevicesConfig, mut set: DeviceSet) -> DeviceSet {
         && let Some(s) = settings(p, 115_200)
     {
         set.receipt = Box::new(drivers::receipt::serial::EscPosPrinter::new(s));
+    }
+    if let Some(p) = cfg.camera.as_ref().filter(|p| p.backend == "v4l2")
+        && let Some(path) = p.port.clone()
+    {
+        let mut s = drivers::camera::v4l2::V4l2Settings::new(path);
+        s.width = p.width.unwrap_or(s.width);
+        s.height = p.height.unwrap_or(s.height);
+        set.camera = Box::new(drivers::camera::v4l2::V4l2Camera::new(s));
     }
     set
 }

@@ -65,6 +65,8 @@ pub struct DevicesConfig {
     pub permit: Option<PortConfig>,
     /// The endorsement printer.
     pub endorser: Option<PortConfig>,
+    /// The face camera.
+    pub camera: Option<PortConfig>,
 }
 
 /// One device's backend.
@@ -91,6 +93,10 @@ pub struct PortConfig {
     pub ep_out: Option<u8>,
     /// `usb` backend: the bulk IN endpoint (default 0x81).
     pub ep_in: Option<u8>,
+    /// `v4l2` backend (camera): the frame width asked for (default 640).
+    pub width: Option<u32>,
+    /// `v4l2` backend (camera): the frame height asked for (default 480).
+    pub height: Option<u32>,
 }
 
 /// The simulator, when devices are simulated.
@@ -221,11 +227,13 @@ impl Config {
             ("receipt", &cfg.devices.receipt),
             ("permit", &cfg.devices.permit),
             ("endorser", &cfg.devices.endorser),
+            ("camera", &cfg.devices.camera),
         ] {
             let Some(d) = dev else { continue };
             let links = match name {
                 "endorser" => "\"socket\", \"usb\" or \"simulated\"",
                 "receipt" => "\"serial\", \"usb\" or \"simulated\"",
+                "camera" => "\"v4l2\" or \"simulated\"",
                 _ => "\"serial\" or \"simulated\"",
             };
             match (name, d.backend.as_str()) {
@@ -245,15 +253,20 @@ impl Config {
                         bad(&format!("devices.{name}.usb"), "expected the device's VID:PID in hex, e.g. \"0483:5720\"");
                     }
                 }
-                ("endorser", "socket") | (_, "serial") if d.port.is_none() => {
+                ("endorser", "socket") | ("camera", "v4l2") | (_, "serial") if d.port.is_none() => {
                     bad(&format!("devices.{name}.port"), "expected the device's path")
                 }
-                ("endorser", "socket") => {}
-                (n, "serial") if n != "endorser" => {}
+                ("endorser", "socket") | ("camera", "v4l2") => {}
+                (n, "serial") if n != "endorser" && n != "camera" => {}
                 _ => bad(&format!("devices.{name}.backend"), &format!("expected {links}")),
             }
             if d.baud.is_some_and(|b| !matches!(b, 1200..=921_600)) {
                 bad(&format!("devices.{name}.baud"), "expected a baud rate from 1200 to 921600");
+            }
+            for (key, v) in [("width", d.width), ("height", d.height)] {
+                if v.is_some_and(|v| !(16..=4096).contains(&v)) {
+                    bad(&format!("devices.{name}.{key}"), "expected 16 to 4096 pixels");
+                }
             }
             if d.timeout_ms.is_some_and(|t| t == 0 || t > 60_000) {
                 bad(&format!("devices.{name}.timeout_ms"), "expected 1 to 60000 milliseconds");
@@ -314,6 +327,19 @@ mod tests {
         let text = "policy_file = \"p\"\n[devices.idcard]\nbackend = \"usb\"\n";
         let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
         assert!(all.iter().any(|m| m.contains("devices.idcard.backend")), "the ID card reader is serial: {all:?}");
+    }
+
+    #[test]
+    fn the_camera_runs_on_v4l2_with_a_device_node_and_a_sane_size() {
+        let ok = "policy_file = \"p\"\n[devices.camera]\nbackend = \"v4l2\"\nport = \"/dev/video0\"\nwidth = 1280\n";
+        assert_eq!(Config::parse(ok, "k.toml").unwrap().devices.camera.unwrap().width, Some(1280));
+        let text = "policy_file = \"p\"\n[devices.camera]\nbackend = \"v4l2\"\nheight = 9\n";
+        let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.contains("devices.camera.port")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("devices.camera.height")), "{all:?}");
+        let text = "policy_file = \"p\"\n[devices.camera]\nbackend = \"serial\"\nport = \"/dev/ttyS0\"\n";
+        let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.contains("devices.camera.backend") && m.contains("v4l2")), "{all:?}");
     }
 
     #[test]

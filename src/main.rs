@@ -33,11 +33,20 @@ enum Command {
     },
     /// Talk to one device and print what it reads as JSON.
     Probe {
-        /// idcard, fingerprint, receipt, permit, or endorser (its socket); the camera runs simulated.
+        /// idcard, fingerprint, receipt, permit, endorser or camera.
         device: String,
-        /// The device's serial port.
+        /// The device's serial port (the endorser's socket, the camera's V4L2 node).
+        #[arg(long, required_unless_present = "usb", conflicts_with = "usb")]
+        port: Option<PathBuf>,
+        /// The device's USB VID:PID in hex (receipt and endorsement printers; cargo feature usb).
         #[arg(long)]
-        port: PathBuf,
+        usb: Option<String>,
+        /// Camera frame width asked for.
+        #[arg(long)]
+        width: Option<u32>,
+        /// Camera frame height asked for.
+        #[arg(long)]
+        height: Option<u32>,
         /// Baud rate (default: the device family's).
         #[arg(long)]
         baud: Option<u32>,
@@ -65,10 +74,10 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Probe { device, port, baud, wait, test_print } => {
+        Command::Probe { device, port, usb, width, height, baud, wait, test_print } => {
             let Some(device) = drivers::DeviceKind::from_name(&device) else {
                 eprintln!(
-                    "kioskd probe: unknown device {device:?}: expected idcard, fingerprint, receipt, permit or endorser"
+                    "kioskd probe: unknown device {device:?}: expected idcard, fingerprint, receipt, permit, endorser or camera"
                 );
                 return ExitCode::from(2);
             };
@@ -79,9 +88,12 @@ fn main() -> ExitCode {
             let args = kioskd::probe::ProbeArgs {
                 device,
                 port,
+                usb,
                 baud,
                 wait: std::time::Duration::from_secs_f64(wait),
                 test_print,
+                width,
+                height,
             };
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,

@@ -13,20 +13,32 @@ use std::time::Duration;
 pub struct ProbeArgs {
     /// Which device.
     pub device: DeviceKind,
-    /// Its serial port.
-    pub port: PathBuf,
+    /// Its serial port, socket or device node.
+    pub port: Option<PathBuf>,
+    /// Or its USB `VID:PID` (receipt and endorsement printers; cargo feature `usb`).
+    pub usb: Option<String>,
     /// Baud rate (default: the device family's).
     pub baud: Option<u32>,
     /// How long to wait for a card or a finger.
     pub wait: Duration,
     /// Print a test ticket (receipt printer).
     pub test_print: bool,
+    /// Camera frame size asked for.
+    pub width: Option<u32>,
+    /// Camera frame size asked for.
+    pub height: Option<u32>,
 }
 
 /// Probe a device; `Err` is a message for staff.
 pub async fn probe(a: &ProbeArgs) -> Result<Value, String> {
-    let settings = |baud| PortSettings::new(a.port.clone(), a.baud.unwrap_or(baud));
-    let mut out = json!({ "device": a.device.name(), "port": a.port.display().to_string() });
+    let mut out = json!({ "device": a.device.name() });
+    if let Some(usb) = &a.usb {
+        out["usb"] = json!(usb);
+        return probe_usb(a, usb, out).await;
+    }
+    let Some(port) = a.port.clone() else { return Err("give the device's --port PATH (or --usb VID:PID)".into()) };
+    out["port"] = json!(port.display().to_string());
+    let settings = |baud| PortSettings::new(port.clone(), a.baud.unwrap_or(baud));
     match a.device {
         DeviceKind::IdCard => {
             let s = settings(drivers::idcard::sam::command::DEFAULT_BAUD);
@@ -62,19 +74,8 @@ pub async fn probe(a: &ProbeArgs) -> Result<Value, String> {
             };
         }
         DeviceKind::Receipt => {
-            use drivers::receipt::ReceiptPrinter;
             let mut p = drivers::receipt::serial::EscPosPrinter::new(settings(115_200));
-            out["health"] = json!(p.health().await);
-            if a.test_print {
-                let doc = drivers::receipt::Document::new()
-                    .styled("打印测试 Test print", drivers::receipt::Align::Centre, 2, true)
-                    .line(format!("kioskd {}", env!("CARGO_PKG_VERSION")))
-                    .qr("KIOSKD-TEST-PRINT");
-                out["test_print"] = match p.print(&doc).await {
-                    Ok(()) => json!("printed"),
-                    Err(e) => json!({ "error": e.to_string() }),
-                };
-            }
+            receipt(&mut p, a.test_print, &mut out).await;
         }
         DeviceKind::Permit => {
             use drivers::permit::PermitReader;
@@ -92,19 +93,23 @@ pub async fn probe(a: &ProbeArgs) -> Result<Value, String> {
             };
         }
         DeviceKind::Endorser => {
-            use drivers::endorser::EndorsementPrinter;
-            let mut p = drivers::endorser::driver::LinkedEndorser::on_socket(a.port.clone());
-            out["health"] = json!(p.health().await);
-            out["card_inside"] = match p.card_inside().await {
-                Ok(inside) => json!(inside),
+            let mut p = drivers::endorser::driver::LinkedEndorser::on_socket(port);
+            endorser(&mut p, &mut out).await;
+        }
+        DeviceKind::Camera => {
+            let mut s = drivers::camera::v4l2::V4l2Settings::new(port);
+            s.width = a.width.unwrap_or(s.width);
+            s.height = a.height.unwrap_or(s.height);
+            let mut cam = drivers::camera::v4l2::V4l2Camera::new(s);
+            out["health"] = json!(cam.health().await);
+            out["info"] = match cam.info().await {
+                Ok(info) => json!(info),
                 Err(e) => json!({ "error": e.to_string() }),
             };
-            if out["card_inside"] == json!(true) {
-                out["chip"] = match p.read_chip().await {
-                    Ok(c) => json!({
-                        "name": crate::documents::mask_name(&c.name_zh),
-                        "endorsements": c.endorsements.iter().map(crate::documents::describe).collect::<Vec<_>>(),
-                    }),
+            if out["info"].get("error").is_none() {
+                // Frame measures only: no image of anyone leaves the probe.
+                out["capture"] = match cam.capture(a.wait).await {
+                    Ok((_, report)) => json!(report),
                     Err(e) => json!({ "error": e.to_string() }),
                 };
             }
@@ -112,4 +117,65 @@ pub async fn probe(a: &ProbeArgs) -> Result<Value, String> {
         other => return Err(format!("no real backend for the {other} yet: it runs simulated in this version")),
     }
     Ok(out)
+}
+
+async fn endorser(p: &mut dyn drivers::endorser::EndorsementPrinter, out: &mut Value) {
+    out["health"] = json!(p.health().await);
+    out["card_inside"] = match p.card_inside().await {
+        Ok(inside) => json!(inside),
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    if out["card_inside"] == json!(true) {
+        out["chip"] = match p.read_chip().await {
+            Ok(c) => json!({
+                "name": crate::documents::mask_name(&c.name_zh),
+                "endorsements": c.endorsements.iter().map(crate::documents::describe).collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+    }
+}
+
+async fn receipt(p: &mut dyn drivers::receipt::ReceiptPrinter, test_print: bool, out: &mut Value) {
+    out["health"] = json!(p.health().await);
+    if test_print {
+        let doc = drivers::receipt::Document::new()
+            .styled("打印测试 Test print", drivers::receipt::Align::Centre, 2, true)
+            .line(format!("kioskd {}", env!("CARGO_PKG_VERSION")))
+            .qr("KIOSKD-TEST-PRINT");
+        out["test_print"] = match p.print(&doc).await {
+            Ok(()) => json!("printed"),
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+    }
+}
+
+/// The printers on USB bulk pipes.
+#[cfg(feature = "usb")]
+async fn probe_usb(a: &ProbeArgs, usb: &str, mut out: Value) -> Result<Value, String> {
+    let Some((vid, pid)) = drivers::usb::parse_vid_pid(usb) else {
+        return Err(format!("--usb {usb:?}: expected VID:PID in hex, e.g. 0483:5720"));
+    };
+    let u = drivers::usb::UsbSettings { vid, pid, interface: 0, ep_out: 0x01, ep_in: 0x81 };
+    match a.device {
+        DeviceKind::Endorser => {
+            let mut p = drivers::endorser::driver::LinkedEndorser::new(drivers::usb::opener(u));
+            endorser(&mut p, &mut out).await;
+        }
+        DeviceKind::Receipt => {
+            let link = drivers::serial::SerialLink::with_opener(
+                drivers::usb::opener(u),
+                drivers::receipt::serial::PrinterHostCodec::default(),
+            );
+            let mut p = drivers::receipt::serial::EscPosPrinter::with_link(link);
+            receipt(&mut p, a.test_print, &mut out).await;
+        }
+        other => return Err(format!("the {other} is not a USB device here: give its --port")),
+    }
+    Ok(out)
+}
+
+#[cfg(not(feature = "usb"))]
+async fn probe_usb(_: &ProbeArgs, _: &str, _: Value) -> Result<Value, String> {
+    Err("this kioskd was built without USB (cargo feature usb): give the device's --port".into())
 }
