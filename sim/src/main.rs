@@ -1,6 +1,6 @@
 //! kiosk-sim: the kiosk simulator's command line.
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use sim::demo::{self, KioskSetup, Script};
 use sim::persona::{Deck, generate::generate};
@@ -86,6 +86,48 @@ enum Cmd {
         #[arg(long)]
         control: Option<PathBuf>,
     },
+    /// Run the central scheduler stand-in (HTTP/JSON, OpenAPI at /openapi.json); prints
+    /// {"listening":"ADDR"} once bound. `scheduler seed` fills its database. See sim/SCHEDULER.md.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Scheduler {
+        #[command(subcommand)]
+        action: Option<SchedulerCmd>,
+        /// Address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: String,
+        /// SQLite database (created and migrated when need be).
+        #[arg(long, required = true)]
+        db: Option<PathBuf>,
+        /// Policy file whose [[endorsement]] offers authorisations grant (default: the embedded
+        /// sim/data/policy.toml).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Start central's clock at this RFC 3339 time; it advances with real time (default: now).
+        #[arg(long)]
+        now: Option<DateTime<FixedOffset>>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchedulerCmd {
+    /// Fill the scheduler's database from a persona deck (idempotent).
+    Seed {
+        /// SQLite database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Persona deck (default: the demo's: 40 personas, seed 1, for --date).
+        #[arg(long)]
+        personas: Option<PathBuf>,
+        /// The default deck's day, YYYY-MM-DD (default: today, hall time +08:00).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Register a kiosk: ID@HALL=TOKEN (repeatable).
+        #[arg(long)]
+        kiosk: Vec<String>,
+        /// Days of slots to publish from the deck's day.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
 }
 
 fn hall_offset() -> FixedOffset {
@@ -132,6 +174,40 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Cmd::Scheduler { action: Some(SchedulerCmd::Seed { db, personas, date, kiosk, days }), .. } => {
+            let opts = sim::scheduler::seed::SeedOptions { db, personas, date, kiosks: kiosk, days };
+            match sim::scheduler::seed::run(&opts) {
+                Ok(summary) => {
+                    println!("{}", serde_json::to_string(&summary).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("kiosk-sim scheduler seed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Scheduler { action: None, listen, db, policy, now } => {
+            let Some(db) = db else {
+                eprintln!("kiosk-sim scheduler: --db is required");
+                return ExitCode::from(2);
+            };
+            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("kiosk-sim: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let opts = sim::scheduler::server::ServeOptions { listen, db, policy, now };
+            match rt.block_on(sim::scheduler::server::serve(opts)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kiosk-sim scheduler: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud } => {
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,

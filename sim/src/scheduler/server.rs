@@ -1,0 +1,73 @@
+//! `kiosk-sim scheduler`: bind, announce the address as one JSON line on stdout, serve until
+//! SIGTERM or Ctrl-C.
+
+use super::clock::Clock;
+use super::policy;
+use super::routes;
+use super::state::AppState;
+use super::store::Store;
+use chrono::{DateTime, FixedOffset};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What `serve` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to bind (port 0: any free port).
+    pub listen: String,
+    /// Database (created and migrated when need be).
+    pub db: PathBuf,
+    /// Policy file (default: the embedded simulator policy).
+    pub policy: Option<PathBuf>,
+    /// Start central's clock here (default: real time).
+    pub now: Option<DateTime<FixedOffset>>,
+}
+
+/// Build the shared state.
+pub fn state(opts: &ServeOptions) -> Result<AppState, String> {
+    let store = Store::open(&opts.db).map_err(|e| e.to_string())?;
+    let offers = policy::load(opts.policy.as_deref())?;
+    let clock = opts.now.map(Clock::starting_at).unwrap_or_else(Clock::real);
+    Ok(AppState { store, clock, offers })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// Serve until a signal.
+pub async fn serve(opts: ServeOptions) -> Result<(), String> {
+    let state = Arc::new(state(&opts)?);
+    let listener = tokio::net::TcpListener::bind(&opts.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::json!({ "listening": addr.to_string() })).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    let app = routes::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
