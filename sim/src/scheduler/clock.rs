@@ -27,7 +27,7 @@ impl Clock {
             None => Utc::now(),
             Some((at, since)) => {
                 let elapsed = chrono::Duration::from_std(since.elapsed()).unwrap_or_default();
-                at + elapsed
+                at.checked_add_signed(elapsed).unwrap_or(at)
             }
         }
     }

@@ -450,7 +450,7 @@ pub struct KioskBookingsQuery {
     pub cursor: Option<String>,
     /// First day (default: central's today).
     pub from: Option<NaiveDate>,
-    /// Last day (default: central's tomorrow).
+    /// Last day (default: the day after `from`, i.e. central's tomorrow).
     pub to: Option<NaiveDate>,
     /// Most bookings per answer (default 500, at most 5000).
     pub limit: Option<usize>,

@@ -6,7 +6,7 @@ use super::policy;
 use super::routes;
 use super::state::AppState;
 use super::store::Store;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,33 +29,33 @@ pub struct ServeOptions {
 pub fn state(opts: &ServeOptions) -> Result<AppState, String> {
     let store = Store::open(&opts.db).map_err(|e| e.to_string())?;
     let offers = policy::load(opts.policy.as_deref())?;
+    if let Some(now) = opts.now
+        && !(2000..=2200).contains(&now.year())
+    {
+        return Err(format!("--now {now}: expected a time between the years 2000 and 2200"));
+    }
     let clock = opts.now.map(Clock::starting_at).unwrap_or_else(Clock::real);
     Ok(AppState { store, clock, offers })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// SIGTERM or SIGINT. The handlers are installed here, at once, so that a signal sent as soon as
+/// the address is announced is not missed.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    })
 }
 
 /// Serve until a signal.
 pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let state = Arc::new(state(&opts)?);
+    let stop = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
@@ -67,7 +67,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     }
     let app = routes::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(|e| e.to_string())
 }

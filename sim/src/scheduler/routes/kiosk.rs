@@ -49,7 +49,7 @@ pub async fn booking_changes(
 ) -> ApiResult<Json<BookingChanges>> {
     let today = state.clock.today();
     let from = q.from.unwrap_or(today);
-    let to = q.to.unwrap_or_else(|| rules::add_days(from.max(today), 1).max(from));
+    let to = q.to.unwrap_or_else(|| rules::add_days(from, 1));
     if to < from {
         return Err(AppError::bad_request("to is before from"));
     }
