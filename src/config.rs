@@ -31,6 +31,8 @@ pub struct Config {
     /// Devices.
     #[serde(default)]
     pub devices: DevicesConfig,
+    /// Central (the national scheduler). Absent: no central link (with `sim.deck`, the deck stands in).
+    pub central: Option<CentralConfig>,
     /// The simulator (when devices are simulated).
     #[serde(default)]
     pub sim: SimConfig,
@@ -48,6 +50,40 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig { synchronous: default_sync() }
+    }
+}
+
+/// The link to central.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CentralConfig {
+    /// Central's base URL, e.g. `http://127.0.0.1:7300`.
+    pub url: String,
+    /// This kiosk's credential (or `token_file`).
+    pub token: Option<String>,
+    /// A file holding this kiosk's credential (first line).
+    pub token_file: Option<PathBuf>,
+    /// Milliseconds each request may take.
+    #[serde(default = "default_central_timeout")]
+    pub timeout_ms: u64,
+    /// Milliseconds between sync rounds while the link is up.
+    #[serde(default = "default_sync_interval")]
+    pub sync_interval_ms: u64,
+}
+
+impl CentralConfig {
+    /// The credential, from `token` or `token_file`.
+    pub fn credential(&self) -> Result<String, String> {
+        match (&self.token, &self.token_file) {
+            (Some(t), _) => Ok(t.clone()),
+            (None, Some(f)) => std::fs::read_to_string(f)
+                .map_err(|e| format!("central.token_file {}: {e}", f.display()))
+                .and_then(|t| {
+                    let t = t.lines().next().unwrap_or("").trim().to_string();
+                    if t.is_empty() { Err(format!("central.token_file {} is empty", f.display())) } else { Ok(t) }
+                }),
+            (None, None) => Err("central: expected `token` or `token_file`".into()),
+        }
     }
 }
 
@@ -153,6 +189,12 @@ fn default_data_dir() -> PathBuf {
 }
 fn default_sync() -> String {
     "full".into()
+}
+fn default_central_timeout() -> u64 {
+    3000
+}
+fn default_sync_interval() -> u64 {
+    2000
 }
 fn one() -> f64 {
     1.0
@@ -272,6 +314,25 @@ impl Config {
                 bad(&format!("devices.{name}.timeout_ms"), "expected 1 to 60000 milliseconds");
             }
         }
+        if let Some(c) = &cfg.central {
+            if c.url.starts_with("https://") {
+                bad("central.url", "https is not built into this kioskd yet: use http on a trusted link");
+            } else if !c.url.starts_with("http://") || c.url.len() <= "http://".len() {
+                bad("central.url", "expected a URL like http://127.0.0.1:7300");
+            }
+            if c.token.is_some() == c.token_file.is_some() {
+                bad("central.token", "expected exactly one of `token` and `token_file`");
+            }
+            if c.token.as_ref().is_some_and(|t| t.is_empty() || t.len() > 512) {
+                bad("central.token", "expected 1 to 512 characters");
+            }
+            if !(100..=60_000).contains(&c.timeout_ms) {
+                bad("central.timeout_ms", "expected 100 to 60000 milliseconds");
+            }
+            if !(100..=600_000).contains(&c.sync_interval_ms) {
+                bad("central.sync_interval_ms", "expected 100 to 600000 milliseconds");
+            }
+        }
         if !(cfg.sim.time_scale.is_finite() && cfg.sim.time_scale >= 0.01 && cfg.sim.time_scale <= 10_000.0) {
             bad("sim.time_scale", "expected a number from 0.01 to 10000");
         }
@@ -340,6 +401,21 @@ mod tests {
         let text = "policy_file = \"p\"\n[devices.camera]\nbackend = \"serial\"\nport = \"/dev/ttyS0\"\n";
         let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
         assert!(all.iter().any(|m| m.contains("devices.camera.backend") && m.contains("v4l2")), "{all:?}");
+    }
+
+    #[test]
+    fn central_needs_an_http_url_and_one_credential() {
+        let ok = "policy_file = \"p\"\n[central]\nurl = \"http://127.0.0.1:7300\"\ntoken = \"k1-secret\"\n";
+        let c = Config::parse(ok, "k.toml").unwrap().central.unwrap();
+        assert_eq!((c.credential().unwrap().as_str(), c.timeout_ms), ("k1-secret", 3000));
+        let text = "policy_file = \"p\"\n[central]\nurl = \"ftp://x\"\ntimeout_ms = 5\n";
+        let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
+        for key in ["central.url", "central.token", "central.timeout_ms"] {
+            assert!(all.iter().any(|m| m.contains(key)), "{key}: {all:?}");
+        }
+        let text = "policy_file = \"p\"\n[central]\nurl = \"http://x\"\ntoken_file = \"/nonexistent/token\"\n";
+        let c = Config::parse(text, "k.toml").unwrap().central.unwrap();
+        assert!(c.credential().unwrap_err().contains("/nonexistent/token"));
     }
 
     #[test]

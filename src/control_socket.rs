@@ -14,14 +14,20 @@ use tokio::net::{UnixListener, UnixStream};
 const MAX_LINE: usize = 1 << 20;
 
 /// Serve the control socket at `path` until the kiosk stops.
-pub async fn serve(path: &Path, kiosk: KioskHandle, rig: Rig, clock: Clock) -> std::io::Result<()> {
+pub async fn serve(
+    path: &Path,
+    kiosk: KioskHandle,
+    rig: Rig,
+    clock: Clock,
+    link: Option<crate::sync::LinkHandle>,
+) -> std::io::Result<()> {
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
     loop {
         let (stream, _) = listener.accept().await?;
-        let (kiosk, rig, clock) = (kiosk.clone(), rig.clone(), clock.clone());
+        let (kiosk, rig, clock, link) = (kiosk.clone(), rig.clone(), clock.clone(), link.clone());
         tokio::spawn(async move {
-            if let Err(e) = connection(stream, kiosk, rig, clock).await {
+            if let Err(e) = connection(stream, kiosk, rig, clock, link).await {
                 tracing::debug!(error = %e, "control connection closed");
             }
         });
@@ -34,7 +40,13 @@ async fn send(w: &mut tokio::net::unix::OwnedWriteHalf, r: &Response) -> std::io
     w.write_all(&line).await
 }
 
-async fn connection(stream: UnixStream, kiosk: KioskHandle, rig: Rig, clock: Clock) -> std::io::Result<()> {
+async fn connection(
+    stream: UnixStream,
+    kiosk: KioskHandle,
+    rig: Rig,
+    clock: Clock,
+    link: Option<crate::sync::LinkHandle>,
+) -> std::io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r);
     let mut line = String::new();
@@ -64,6 +76,10 @@ async fn connection(stream: UnixStream, kiosk: KioskHandle, rig: Rig, clock: Clo
             Request::EnterCode { code } => ok_if(kiosk.send(KioskRequest::Code(code))),
             Request::Screen => Response::Screen { screen: kiosk.screen() },
             Request::Health => Response::Health { devices: kiosk.health().await },
+            Request::Link => match &link {
+                Some(l) => Response::Link { link: serde_json::to_value(l.snapshot()).unwrap_or_default() },
+                None => Response::Error { message: "no central link configured".into() },
+            },
             Request::SetClock { at } => match clock.advance_to(at) {
                 Ok(()) => Response::Ok,
                 Err(message) => Response::Error { message },

@@ -18,3 +18,4 @@ pub mod probe;
 pub mod runtime;
 pub mod session;
 pub mod store;
+pub mod sync;

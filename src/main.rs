@@ -1,15 +1,18 @@
 //! kioskd: the exit-entry self-service kiosk daemon.
 
 use clap::{Parser, Subcommand};
+use kioskd::central::http::HttpCentral;
 use kioskd::central::{Central, DeckCentral};
 use kioskd::clock::Clock;
 use kioskd::config::Config;
 use kioskd::policy::Policy;
 use kioskd::runtime::{Identity, Kiosk, Request};
 use kioskd::store::Store;
+use kioskd::sync::{Sync, SyncOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "kioskd", version, about = "The exit-entry self-service kiosk daemon")]
@@ -183,21 +186,39 @@ async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
     };
     let (set, rig) = sim::devices::rig::build(&opts);
     let set = kioskd::backends::apply(&cfg.devices, set);
-    let central: Arc<dyn Central> = match &cfg.sim.deck {
-        Some(path) => {
+    let mut sync = None;
+    let central: Arc<dyn Central> = match (&cfg.central, &cfg.sim.deck) {
+        (Some(c), _) => {
+            let token = c.credential()?;
+            let http = Arc::new(HttpCentral::new(&c.url, &token, Duration::from_millis(c.timeout_ms))?);
+            let opts = SyncOptions {
+                interval: Duration::from_millis(c.sync_interval_ms),
+                seed: cfg.kiosk_id.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+                ..Default::default()
+            };
+            let s = Sync::new(http.clone(), &cfg.store_path(), &cfg.hall_id, clock.clone(), opts)
+                .map_err(|e| e.to_string())?;
+            sync = Some(s);
+            http
+        }
+        (None, Some(path)) => {
             let deck = sim::persona::Deck::load(path).map_err(|e| e.to_string())?;
             Arc::new(DeckCentral::new(deck))
         }
-        None => Arc::new(kioskd::central::Unreachable),
+        (None, None) => Arc::new(kioskd::central::Unreachable),
     };
+    let link = sync.as_ref().map(Sync::link);
     let id = Identity { kiosk_id: cfg.kiosk_id.clone(), hall_id: cfg.hall_id.clone() };
     let devices = kioskd::runtime::tasks::Devices::new(set);
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, devices);
     kiosk.prepare().await.map_err(|e| e.to_string())?;
+    if let Some(sync) = sync {
+        tokio::spawn(sync.run());
+    }
     if let Some(path) = &cfg.sim.control_socket {
         let (path, handle, clock) = (path.clone(), handle.clone(), clock.clone());
         tokio::spawn(async move {
-            if let Err(e) = kioskd::control_socket::serve(&path, handle, rig, clock).await {
+            if let Err(e) = kioskd::control_socket::serve(&path, handle, rig, clock, link).await {
                 tracing::error!(error = %e, path = %path.display(), "control socket failed");
             }
         });

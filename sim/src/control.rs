@@ -31,6 +31,8 @@ pub enum Request {
     Screen,
     /// Devices' health.
     Health,
+    /// The link to central (state, skew, cursor, outbox).
+    Link,
     /// Move the kiosk's simulated clock forward to `at` (a time already past changes nothing).
     SetClock {
         /// The new time.
@@ -67,6 +69,11 @@ pub enum Response {
     Health {
         /// One per device.
         devices: Vec<Health>,
+    },
+    /// The link to central, as kioskd's sync reports it.
+    Link {
+        /// Its figures.
+        link: serde_json::Value,
     },
     /// An event (on a subscribed connection).
     Event {

@@ -10,7 +10,7 @@ pub mod tasks;
 use crate::central::Central;
 use crate::clock::Clock;
 use crate::policy::Policy;
-use crate::session::{Ctx, Effect, Flow, Input, Session};
+use crate::session::{Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
 use crate::store::{Store, StoreError};
 use drivers::{DeviceKind, Health};
 use kiosk_ui::{Screen, View};
@@ -198,10 +198,11 @@ impl Kiosk {
         let today = self.clock.now().date_naive();
         let tomorrow = today.succ_opt().unwrap_or(today);
         match self.central.bookings(today, tomorrow).await {
-            Ok(b) => {
+            Ok(Some(b)) => {
                 let n = self.store.ingest_bookings(&b)?;
                 tracing::info!(bookings = n, "bookings cached");
             }
+            Ok(None) => tracing::info!("bookings come through the sync with central"),
             Err(e) => tracing::warn!(error = %e, "central unreachable at start: using the cached bookings"),
         }
         for kind in DeviceKind::ALL {
@@ -458,6 +459,14 @@ impl Kiosk {
                 Effect::LookupBooking { key } => {
                     let today = self.clock.now().date_naive();
                     match self.store.lookup(&key, &self.id.hall_id, today) {
+                        Ok(crate::session::Lookup::None) if matches!(key, LookupKey::IdNumber(_)) => {
+                            // Not in this hall's cache: central may know a booking elsewhere.
+                            let (central, hall) = (self.central.clone(), self.id.hall_id.clone());
+                            self.spawn(false, async move {
+                                let lookup = ask_elsewhere(central.as_ref(), &key, &hall, today).await;
+                                (Input::Booking { lookup }, None)
+                            })
+                        }
                         Ok(lookup) => self.queue.push_back(Input::Booking { lookup }),
                         Err(e) => {
                             tracing::error!(error = %e, "booking lookup failed");
@@ -605,4 +614,28 @@ impl Kiosk {
             let _ = self.events.send(KioskEvent::Screen { screen });
         }
     }
+}
+
+/// A booking at another hall today, as central knows it (within a short wait: the applicant is
+/// standing at the screen). Central's silence is "none": the cache already said so.
+async fn ask_elsewhere(central: &dyn Central, key: &LookupKey, hall: &str, today: chrono::NaiveDate) -> Lookup {
+    let LookupKey::IdNumber(id) = key else { return Lookup::None };
+    let answer = tokio::time::timeout(std::time::Duration::from_millis(1500), central.lookup(id, today)).await;
+    let Ok(Ok(records)) = answer else { return Lookup::None };
+    records
+        .into_iter()
+        .filter(|r| r.hall != hall && r.date == today && &r.id_number == id)
+        .filter(|r| r.status != crate::central::BookingStatus::Cancelled)
+        .min_by(|a, b| a.slot_start.cmp(&b.slot_start))
+        .map_or(Lookup::None, |r| {
+            Lookup::OtherHall(crate::session::BookingInfo {
+                code: r.code,
+                hall: r.hall,
+                id_number: r.id_number,
+                day: r.date,
+                slot_start: r.slot_start,
+                slot_end: r.slot_end,
+                ticket: None,
+            })
+        })
 }

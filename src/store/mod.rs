@@ -6,6 +6,7 @@
 //! data is ever written here: the session state has no field that could hold it.
 
 mod schema;
+pub mod sync;
 
 use crate::central::BookingRecord;
 use crate::session::{BookingInfo, Effect, Input, Lookup, LookupKey, Record, Session};
@@ -338,7 +339,7 @@ impl Store {
         let q = |sql: &str| self.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
         Ok(Counts {
             open_sessions: q("SELECT COUNT(*) FROM sessions WHERE open = 1")?,
-            outbox_pending: q("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")?,
+            outbox_pending: q("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND rejected IS NULL")?,
             audit: q("SELECT COUNT(*) FROM audit")?,
             tickets: q("SELECT COUNT(*) FROM tickets")?,
             endorsements_written: q("SELECT COUNT(*) FROM endorsements WHERE status = 'written'")?,
@@ -439,6 +440,7 @@ mod tests {
             slot_start: "09:00".into(),
             slot_end: "09:30".into(),
             business: "renewal".into(),
+            status: crate::central::BookingStatus::Active,
         };
         s.ingest_bookings(&[rec("AAAA1111", "h1", "X1"), rec("BBBB2222", "h2", "X2")]).unwrap();
         assert!(matches!(s.lookup(&LookupKey::IdNumber("X1".into()), "h1", day).unwrap(), Lookup::Here(_)));

@@ -4,8 +4,9 @@ use rusqlite_migration::{M, Migrations};
 
 /// Every migration, oldest first. Never edit a released one: add another.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
         -- Bookings as central published them (today and tomorrow), for check-in offline.
         CREATE TABLE bookings (
             code        TEXT PRIMARY KEY,
@@ -105,7 +106,21 @@ pub fn migrations() -> Migrations<'static> {
             hash        TEXT NOT NULL
         );
         "#,
-    )])
+        ),
+        M::up(
+            r#"
+        -- The sync with central: the bookings cursor and other small values.
+        CREATE TABLE sync_state (
+            name        TEXT PRIMARY KEY,
+            value       TEXT NOT NULL
+        );
+        -- Delivery attempts, and central's refusal of an event it can never accept.
+        ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN rejected TEXT;
+        CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered_at IS NULL AND rejected IS NULL;
+        "#,
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -1,68 +1,21 @@
 //! The kiosk's seam to central (the national scheduler): bookings to cache, live endorsement
-//! authorisations. The HTTP client and the sync task come with the scheduler; until then a kiosk
-//! with simulated devices talks to [`DeckCentral`], which answers from a persona deck the way the
-//! scheduler stand-in does.
+//! authorisations, issued endorsements. [`http::HttpCentral`] talks to the scheduler over HTTP (and
+//! the sync task in [`crate::sync`] keeps the bookings cache and drains the outbox); a kiosk with a
+//! persona deck and no scheduler talks to [`DeckCentral`], which answers from the deck.
+//!
+//! The wire types are the scheduler API's own ([`sim::scheduler::api`]): one definition of each.
+
+pub mod http;
+
+pub use sim::scheduler::api::{AuthRequest, Authorisation, BookingRecord, BookingStatus};
 
 use crate::policy::Policy;
 use chrono::NaiveDate;
-use drivers::permit::{EndorsementKind, PermitKind};
+use drivers::permit::EndorsementKind;
 use kiosk_ui::Reason;
-use serde::{Deserialize, Serialize};
 use sim::persona::Deck;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-
-/// A booking as central publishes it to kiosks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BookingRecord {
-    /// Booking code.
-    pub code: String,
-    /// Hall id.
-    pub hall: String,
-    /// Holder's ID number.
-    pub id_number: String,
-    /// Day.
-    pub date: NaiveDate,
-    /// Slot start, HH:MM.
-    pub slot_start: String,
-    /// Slot end, HH:MM.
-    pub slot_end: String,
-    /// Business.
-    pub business: String,
-}
-
-/// An authorisation request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthRequest {
-    /// Idempotency key (the session).
-    pub key: String,
-    /// Applicant's ID number.
-    pub id_number: String,
-    /// Permit number.
-    pub permit_number: String,
-    /// Permit kind.
-    pub permit_kind: PermitKind,
-    /// Kiosk's today.
-    pub today: NaiveDate,
-}
-
-/// Central's decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "decision")]
-pub enum Authorisation {
-    /// The offers (policy ids) this applicant may get here.
-    Granted {
-        /// Central's authorisation id.
-        auth_id: String,
-        /// Offer ids.
-        allowed: Vec<String>,
-    },
-    /// Refused.
-    Denied {
-        /// Why.
-        reason: Reason,
-    },
-}
 
 /// Central cannot answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,15 +26,29 @@ pub enum CentralError {
     /// Central answered something we cannot use.
     #[error("garbled answer from central: {0}")]
     Garbled(String),
+    /// Central refused the request (a bad credential, a request it calls malformed).
+    #[error("central refused the request ({status}): {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Central's message.
+        message: String,
+    },
 }
 
 /// What the kiosk asks of central.
 #[async_trait::async_trait]
 pub trait Central: Send + Sync {
-    /// Bookings on the given days (this hall's, and others' so a wrong-hall visit can be explained).
-    async fn bookings(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<BookingRecord>, CentralError>;
+    /// Bookings on the given days to load at start (this hall's, and others' so a wrong-hall visit
+    /// can be explained). `None`: this central's bookings come through the sync task instead.
+    async fn bookings(&self, from: NaiveDate, to: NaiveDate) -> Result<Option<Vec<BookingRecord>>, CentralError>;
     /// Authorise endorsements for an applicant.
     async fn authorise(&self, req: &AuthRequest, policy: &Policy) -> Result<Authorisation, CentralError>;
+    /// The bookings central holds for a person on a day, in any hall: asked when the cache has none,
+    /// to tell an applicant whose booking is at another hall where to go. Default: none known.
+    async fn lookup(&self, _id_number: &str, _day: NaiveDate) -> Result<Vec<BookingRecord>, CentralError> {
+        Ok(Vec::new())
+    }
     /// Record an issued endorsement (idempotent by key).
     async fn record_issue(&self, key: &str, id_number: &str, offer_id: &str) -> Result<(), CentralError>;
 }
@@ -101,23 +68,25 @@ impl DeckCentral {
 
 #[async_trait::async_trait]
 impl Central for DeckCentral {
-    async fn bookings(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<BookingRecord>, CentralError> {
-        Ok(self
-            .deck
-            .personas
-            .iter()
-            .flat_map(|p| {
-                p.bookings.iter().filter(|b| b.date >= from && b.date <= to).map(|b| BookingRecord {
-                    code: b.code.clone(),
-                    hall: b.hall.clone(),
-                    id_number: p.card.id_number.clone(),
-                    date: b.date,
-                    slot_start: b.slot_start.clone(),
-                    slot_end: b.slot_end.clone(),
-                    business: b.business.clone(),
+    async fn bookings(&self, from: NaiveDate, to: NaiveDate) -> Result<Option<Vec<BookingRecord>>, CentralError> {
+        Ok(Some(
+            self.deck
+                .personas
+                .iter()
+                .flat_map(|p| {
+                    p.bookings.iter().filter(|b| b.date >= from && b.date <= to).map(|b| BookingRecord {
+                        code: b.code.clone(),
+                        hall: b.hall.clone(),
+                        id_number: p.card.id_number.clone(),
+                        date: b.date,
+                        slot_start: b.slot_start.clone(),
+                        slot_end: b.slot_end.clone(),
+                        business: b.business.clone(),
+                        status: BookingStatus::Active,
+                    })
                 })
-            })
-            .collect())
+                .collect(),
+        ))
     }
 
     async fn authorise(&self, req: &AuthRequest, policy: &Policy) -> Result<Authorisation, CentralError> {
@@ -168,7 +137,7 @@ pub struct Unreachable;
 
 #[async_trait::async_trait]
 impl Central for Unreachable {
-    async fn bookings(&self, _: NaiveDate, _: NaiveDate) -> Result<Vec<BookingRecord>, CentralError> {
+    async fn bookings(&self, _: NaiveDate, _: NaiveDate) -> Result<Option<Vec<BookingRecord>>, CentralError> {
         Err(CentralError::Unreachable("no central configured".into()))
     }
     async fn authorise(&self, _: &AuthRequest, _: &Policy) -> Result<Authorisation, CentralError> {
