@@ -31,6 +31,8 @@ fn setup(
         speed: "fast".into(),
         verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
         serial,
+        kiosk_no: 1,
+        central: None,
     }
 }
 

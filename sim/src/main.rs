@@ -321,6 +321,8 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
         speed: a.speed,
         verbose: a.verbose,
         serial,
+        kiosk_no: 1,
+        central: None,
     };
     let kiosk = setup.start().await?;
     let json = a.json;

@@ -53,6 +53,47 @@ impl Client {
             other => Ok(other),
         }
     }
+
+    /// The kiosk's link to central, as its sync reports it.
+    pub async fn link(&mut self) -> Result<serde_json::Value, String> {
+        match self.call(&Request::Link).await? {
+            Response::Link { link } => Ok(link),
+            other => Err(format!("unexpected answer to link: {other:?}")),
+        }
+    }
+
+    /// Wait up to `timeout` until the link satisfies `ready` (e.g. up with an empty outbox).
+    pub async fn wait_link(
+        &mut self,
+        timeout: std::time::Duration,
+        ready: impl Fn(&serde_json::Value) -> bool,
+    ) -> Result<serde_json::Value, String> {
+        let until = tokio::time::Instant::now() + timeout;
+        loop {
+            let link = self.link().await?;
+            if ready(&link) {
+                return Ok(link);
+            }
+            if tokio::time::Instant::now() >= until {
+                return Err(format!("the link to central did not settle within {timeout:?}: {link}"));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A link that is up with nothing waiting in the outbox.
+pub fn link_settled(link: &serde_json::Value) -> bool {
+    link["state"] == "up" && link["outbox"]["pending"] == 0
+}
+
+impl Client {
+    /// Wait until a sync round that started after this call went through and left nothing in the
+    /// outbox: whatever the kiosk recorded before the call has reached central.
+    pub async fn wait_synced(&mut self, timeout: std::time::Duration) -> Result<serde_json::Value, String> {
+        let first = self.link().await?["rounds"].as_u64().unwrap_or(0);
+        self.wait_link(timeout, |l| link_settled(l) && l["rounds"].as_u64().unwrap_or(0) >= first + 2).await
+    }
 }
 
 impl Events {

@@ -28,6 +28,12 @@ pub struct KioskSetup {
     pub verbose: bool,
     /// Devices on serial ports (device, port, baud) instead of simulated inside kioskd.
     pub serial: Vec<(drivers::DeviceKind, PathBuf, u32)>,
+    /// Which kiosk of the hall (1, 2, ...): its id is `{hall}-{no:02}`, its queue numbers start
+    /// with the letter `A`, `B`, ...
+    pub kiosk_no: u8,
+    /// Central over HTTP (the scheduler stand-in): its URL and this kiosk's credential. Absent: the
+    /// deck stands in for central inside kioskd.
+    pub central: Option<(String, String)>,
 }
 
 /// A running kioskd.
@@ -44,15 +50,22 @@ fn toml_str(p: &Path) -> String {
 }
 
 impl KioskSetup {
+    /// The kiosk's id.
+    pub fn kiosk_id(&self) -> String {
+        format!("{}-{:02}", self.hall, self.kiosk_no)
+    }
+
     /// Write the config into the data dir.
     pub fn write_config(&self) -> Result<PathBuf, String> {
         std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("{}: {e}", self.data_dir.display()))?;
         let socket = self.data_dir.join("control.sock");
         let prints = self.data_dir.join("prints");
         let config = format!(
-            "kiosk_id = \"{hall}-01\"\nhall_id = \"{hall}\"\nticket_prefix = \"A\"\ndata_dir = {data}\npolicy_file = {policy}\n\n\
+            "kiosk_id = \"{id}\"\nhall_id = \"{hall}\"\nticket_prefix = \"{prefix}\"\ndata_dir = {data}\npolicy_file = {policy}\n\n\
              [store]\nsynchronous = \"normal\"\n\n[sim]\ndeck = {deck}\nspeed = \"{speed}\"\nstart_time = \"{start}\"\n\
              time_scale = {scale:?}\ncontrol_socket = {socket}\nprint_dir = {prints}\n",
+            id = self.kiosk_id(),
+            prefix = (b'A' + self.kiosk_no.clamp(1, 26) - 1) as char,
             hall = self.hall,
             data = toml_str(&self.data_dir),
             policy = toml_str(&self.policy),
@@ -64,6 +77,10 @@ impl KioskSetup {
             prints = toml_str(&prints),
         );
         let mut config = config;
+        if let Some((url, token)) = &self.central {
+            let (url, token) = (toml::Value::String(url.clone()), toml::Value::String(token.clone()));
+            config.push_str(&format!("\n[central]\nurl = {url}\ntoken = {token}\nsync_interval_ms = 300\n"));
+        }
         for (kind, port, baud) in &self.serial {
             let link = if *baud == 0 {
                 "backend = \"socket\"".to_string()

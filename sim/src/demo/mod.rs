@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod launch;
+pub mod scheduler;
 pub mod script;
 pub mod walker;
 

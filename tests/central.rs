@@ -1,0 +1,233 @@
+//! kioskd against the central scheduler stand-in, both as real processes on loopback: bookings
+//! synced in, check-ins and endorsements reported through the outbox; a partition in the middle
+//! of the day (check-in goes on from the cache, endorsements are refused with a clear message,
+//! everything is delivered once the scheduler is back); answers lost and events delivered twice;
+//! two kiosks of one hall checking in at once.
+
+mod common;
+
+use common::{TestDeck, day, policy, test_deck};
+use serde_json::Value;
+use sim::demo::client::Client;
+use sim::demo::scheduler::{RunningScheduler, SchedulerSetup, kiosk_token};
+use sim::demo::script::{Script, Using, WalkIn, Want};
+use sim::demo::{KioskSetup, RunningKiosk, WalkInResult, run_script};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The kiosk-sim binary, built beside kioskd (once per test run).
+fn kiosk_sim() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_BIN_EXE_kioskd")).parent().expect("target dir").to_path_buf();
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "--quiet", "-p", "sim", "--bin", "kiosk-sim"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building kiosk-sim failed");
+            dir.join("kiosk-sim")
+        })
+        .clone()
+}
+
+fn start_time() -> String {
+    format!("{}T08:00:00+08:00", day())
+}
+
+async fn scheduler(t: &TestDeck, dir: &Path, deck: &Path, kiosks: &[u8]) -> (SchedulerSetup, RunningScheduler) {
+    let setup = SchedulerSetup {
+        kiosk_sim: kiosk_sim(),
+        db: dir.join("central.sqlite"),
+        now: start_time(),
+        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+    };
+    let ids: Vec<(String, String)> = kiosks.iter().map(|n| (format!("{}-{n:02}", t.hall), t.hall.clone())).collect();
+    setup.seed(deck, &ids).await.expect("seed");
+    let running = setup.start("127.0.0.1:0").await.expect("scheduler starts");
+    (setup, running)
+}
+
+fn kiosk(t: &TestDeck, dir: &Path, deck: &Path, no: u8, url: &str) -> KioskSetup {
+    let id = format!("{}-{no:02}", t.hall);
+    KioskSetup {
+        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
+        data_dir: dir.join(format!("kiosk{no}")),
+        deck: deck.to_path_buf(),
+        policy: policy(),
+        hall: t.hall.clone(),
+        start: start_time(),
+        time_scale: 50.0,
+        speed: "fast".into(),
+        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+        serial: Vec::new(),
+        kiosk_no: no,
+        central: Some((url.to_string(), kiosk_token(&id))),
+    }
+}
+
+async fn settled(k: &RunningKiosk) -> Value {
+    let mut c = Client::connect(&k.socket).await.expect("control socket");
+    c.wait_synced(Duration::from_secs(20)).await.expect("link settles")
+}
+
+async fn walk(k: &RunningKiosk, t: &TestDeck, walkins: Vec<WalkIn>) -> Vec<WalkInResult> {
+    let script = Script { date: Some(day()), walkins };
+    let offset = sim::HALL_OFFSET;
+    run_script(k, &t.deck, &script, offset, None, |r| eprintln!("{}", sim::demo::line(r))).await.expect("walk-ins")
+}
+
+fn at(persona: String, flow: Want, time: &str) -> WalkIn {
+    WalkIn { at: Some(time.into()), ..WalkIn::new(persona, flow) }
+}
+
+async fn stats(url: &str) -> Value {
+    let r = reqwest::get(format!("{url}/v1/admin/stats")).await.expect("stats");
+    r.json().await.expect("stats JSON")
+}
+
+/// The kiosk's outbox, by kind: (delivered, pending, rejected).
+fn outbox(data: &Path) -> std::collections::BTreeMap<String, (i64, i64, i64)> {
+    let db = rusqlite::Connection::open(data.join("kioskd.sqlite")).expect("store");
+    let mut st = db
+        .prepare(
+            "SELECT kind, COUNT(delivered_at), COUNT(*) FILTER (WHERE delivered_at IS NULL AND rejected IS NULL),
+                    COUNT(rejected) FROM outbox GROUP BY kind",
+        )
+        .expect("query");
+    st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("outbox")
+}
+
+fn outcome(r: &WalkInResult) -> (&str, Option<&str>) {
+    (r.outcome.as_str(), r.reason.as_deref())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_mid_day_loses_nothing_and_duplicates_are_recorded_once() {
+    let t = test_deck();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = t.write(dir.path());
+    let (central, running) = scheduler(&t, dir.path(), &deck, &[1]).await;
+    let (url, addr) = (running.url(), running.addr.clone());
+    let setup = kiosk(&t, dir.path(), &deck, 1, &url);
+    let k = setup.start().await.expect("kioskd starts");
+    let link = settled(&k).await;
+    assert!(link["bookings_applied"].as_u64().is_some_and(|n| n > 0), "bookings synced in: {link}");
+
+    // Online: a check-in, a booking at another hall (central says where), an endorsement.
+    let r = walk(
+        &k,
+        &t,
+        vec![
+            at(t.id("checkin_ok"), Want::Checkin, "08:50"),
+            at(t.id("other_hall"), Want::Checkin, "09:38"),
+            WalkIn::new(t.id("endorse_ok"), Want::Endorsement),
+        ],
+    )
+    .await;
+    assert_eq!(outcome(&r[0]), ("ticket", None));
+    assert_eq!(outcome(&r[1]), ("refused", Some("other_hall")), "central's lookup names the other hall");
+    assert_eq!(outcome(&r[2]), ("issued", None));
+
+    // The scheduler goes away. Check-in goes on from the cache; an endorsement is refused.
+    running.kill().await;
+    let r = walk(
+        &k,
+        &t,
+        vec![
+            at(t.id("face_ok"), Want::Checkin, "10:25"),
+            WalkIn { using: Using::Code, ..at(t.id("checkin_code"), Want::Checkin, "10:26") },
+            WalkIn::new(t.id("endorse_retained"), Want::Endorsement),
+        ],
+    )
+    .await;
+    assert_eq!(outcome(&r[0]), ("ticket", None), "check-in works offline");
+    assert_eq!(outcome(&r[1]), ("ticket", None), "by booking code too");
+    assert_eq!(outcome(&r[2]), ("refused", Some("central_unavailable")));
+    assert!(r[2].message.as_deref().is_some_and(|m| !m.is_empty()));
+    let mut c = Client::connect(&k.socket).await.expect("control");
+    let down = c.wait_link(Duration::from_secs(10), |l| l["state"] == "down").await.expect("link reads down");
+    assert!(down["outbox"]["pending"].as_u64().is_some() && down["last_error"].is_string(), "{down}");
+    let waiting = outbox(&setup.data_dir);
+    assert!(waiting.values().any(|(_, pending, _)| *pending > 0), "events wait offline: {waiting:?}");
+
+    // Back on the same address and database: everything goes out, once.
+    let running = central.start(&addr).await.expect("scheduler restarts");
+    settled(&k).await;
+    let r = walk(&k, &t, vec![WalkIn::new(t.id("endorse_retained"), Want::Endorsement)]).await;
+    assert_eq!(outcome(&r[0]), ("issued", None), "online again: endorsements are back");
+    settled(&k).await;
+
+    let s = stats(&url).await;
+    let kiosk = outbox(&setup.data_dir);
+    for (kind, (delivered, pending, rejected)) in &kiosk {
+        assert_eq!((*pending, *rejected), (0, 0), "{kind}: nothing left or refused");
+        assert_eq!(s["events"][kind].as_i64(), Some(*delivered), "{kind}: as many at central as the kiosk sent: {s}");
+    }
+    assert_eq!(s["checkins"], 3, "{s}");
+    assert_eq!(s["issued_endorsements"], 2, "{s}");
+    assert_eq!(s["bookings"]["checked_in"], 3, "{s}");
+
+    // Answers lost: the kiosk thinks nothing was delivered and sends it all again.
+    let db = rusqlite::Connection::open(setup.data_dir.join("kioskd.sqlite")).expect("store");
+    db.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+    let resent = db.execute("UPDATE outbox SET delivered_at = NULL", []).expect("forget deliveries");
+    assert!(resent >= 8, "{resent}");
+    drop(db);
+    settled(&k).await;
+    assert_eq!(stats(&url).await, s, "duplicates change nothing at central");
+
+    k.stop().await.expect("kioskd stops");
+    running.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_kiosks_of_a_hall_check_in_at_once_online_and_offline() {
+    let t = test_deck();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = t.write(dir.path());
+    let (central, running) = scheduler(&t, dir.path(), &deck, &[1, 2]).await;
+    let (url, addr) = (running.url(), running.addr.clone());
+    let (s1, s2) = (kiosk(&t, dir.path(), &deck, 1, &url), kiosk(&t, dir.path(), &deck, 2, &url));
+    let (k1, k2) = (s1.start().await.expect("kiosk 1"), s2.start().await.expect("kiosk 2"));
+    settled(&k1).await;
+    settled(&k2).await;
+
+    let c = |role: &str, time: &str| at(t.id(role), Want::Checkin, time);
+    let (r1, r2) = tokio::join!(
+        walk(&k1, &t, vec![c("checkin_ok", "08:50"), c("mismatch_code", "10:00")]),
+        walk(&k2, &t, vec![c("face_ok", "10:25"), c("finger_fail", "10:01")]),
+    );
+    settled(&k1).await;
+    settled(&k2).await;
+    assert_eq!(stats(&url).await["checkins"], 4, "online check-ins reach central");
+
+    // Offline, both at once again.
+    running.kill().await;
+    let (r3, r4) =
+        tokio::join!(walk(&k1, &t, vec![c("after_outage", "10:40")]), walk(&k2, &t, vec![c("checkin_poor", "11:00")]),);
+    let tickets: Vec<String> =
+        r1.iter().chain(&r2).chain(&r3).chain(&r4).map(|r| r.ticket.clone().expect("a ticket each")).collect();
+    let distinct: std::collections::BTreeSet<_> = tickets.iter().collect();
+    assert_eq!(distinct.len(), 6, "queue numbers unique across the hall's kiosks: {tickets:?}");
+    assert!(tickets[..2].iter().chain(&tickets[4..5]).all(|n| n.starts_with("BA")), "{tickets:?}");
+
+    let running = central.start(&addr).await.expect("scheduler restarts");
+    settled(&k1).await;
+    settled(&k2).await;
+    let s = stats(&url).await;
+    assert_eq!(s["checkins"], 6, "{s}");
+    assert_eq!(s["bookings"]["checked_in"], 6, "{s}");
+    let sent: i64 = [&s1, &s2].iter().map(|k| outbox(&k.data_dir).get("checkin").map_or(0, |c| c.0)).sum();
+    assert_eq!(sent, 6);
+
+    k1.stop().await.expect("kiosk 1 stops");
+    k2.stop().await.expect("kiosk 2 stops");
+    running.kill().await;
+}
