@@ -213,7 +213,12 @@ async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, devices);
     kiosk.prepare().await.map_err(|e| e.to_string())?;
     if let Some(sync) = sync {
-        tokio::spawn(sync.run());
+        let h = handle.clone();
+        let source: kioskd::sync::HealthSource = Arc::new(move || {
+            let h = h.clone();
+            Box::pin(async move { h.health().await })
+        });
+        tokio::spawn(sync.with_health(&cfg.kiosk_id, source).run());
     }
     if let Some(path) = &cfg.sim.control_socket {
         let (path, handle, clock) = (path.clone(), handle.clone(), clock.clone());

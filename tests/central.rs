@@ -171,6 +171,7 @@ async fn a_partition_mid_day_loses_nothing_and_duplicates_are_recorded_once() {
         assert_eq!(s["events"][kind].as_i64(), Some(*delivered), "{kind}: as many at central as the kiosk sent: {s}");
     }
     assert_eq!(s["checkins"], 3, "{s}");
+    assert!(s["events"]["health"].as_u64().is_some_and(|n| n >= 1), "device health reported: {s}");
     assert_eq!(s["issued_endorsements"], 2, "{s}");
     assert_eq!(s["bookings"]["checked_in"], 3, "{s}");
 

@@ -66,6 +66,10 @@ enum Cmd {
         /// With --wire: run a line at another baud rate: DEVICE=RATE (repeatable).
         #[arg(long)]
         baud: Vec<String>,
+        /// Let kioskd answer central's part from the deck instead of starting the scheduler
+        /// stand-in as its own process on loopback.
+        #[arg(long)]
+        no_scheduler: bool,
     },
     /// Start the serial devices as emulators on ptys, print their ports as JSON, and take commands
     /// (one JSON object a line) on standard input.
@@ -208,7 +212,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud } => {
+        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud, no_scheduler } => {
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -216,7 +220,19 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let args = DemoArgs { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud };
+            let args = DemoArgs {
+                personas,
+                script,
+                json,
+                data_dir,
+                hall,
+                speed,
+                time_scale,
+                verbose,
+                wire,
+                baud,
+                scheduler: !no_scheduler,
+            };
             match rt.block_on(run_demo(args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -239,6 +255,15 @@ struct DemoArgs {
     verbose: bool,
     wire: bool,
     baud: Vec<String>,
+    scheduler: bool,
+}
+
+/// Wait until the kiosk's outbox reached central, then central's counts.
+async fn central_summary(kiosk: &demo::RunningKiosk, url: &str) -> Result<serde_json::Value, String> {
+    let mut c = demo::client::Client::connect(&kiosk.socket).await.map_err(|e| e.to_string())?;
+    c.wait_synced(std::time::Duration::from_secs(20)).await?;
+    let answer = reqwest::get(format!("{url}/v1/admin/stats")).await.map_err(|e| format!("central's stats: {e}"))?;
+    answer.json().await.map_err(|e| format!("central's stats: {e}"))
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -310,6 +335,20 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
     }
     let serial = wire.as_ref().map(|w| w.ports().to_vec()).unwrap_or_default();
     let local = wire.as_ref().map(|w| (rig.clone(), w.ports().iter().map(|(k, _, _)| *k).collect()));
+    // Central: the scheduler stand-in as its own process, seeded from the same deck.
+    let kiosk_id = format!("{hall}-01");
+    let central = if a.scheduler {
+        let setup = demo::scheduler::SchedulerSetup {
+            kiosk_sim: std::env::current_exe().map_err(|e| e.to_string())?,
+            db: data_dir.join("central.sqlite"),
+            now: format!("{day}T08:00:00+08:00"),
+            verbose: a.verbose,
+        };
+        setup.seed(&deck_path, &[(kiosk_id.clone(), hall.clone())]).await?;
+        Some(setup.start("127.0.0.1:0").await?)
+    } else {
+        None
+    };
     let setup = KioskSetup {
         kioskd: demo::find_kioskd()?,
         data_dir: data_dir.clone(),
@@ -322,9 +361,13 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
         verbose: a.verbose,
         serial,
         kiosk_no: 1,
-        central: None,
+        central: central.as_ref().map(|c| (c.url(), demo::scheduler::kiosk_token(&kiosk_id))),
     };
     let kiosk = setup.start().await?;
+    if central.is_some() {
+        let mut c = demo::client::Client::connect(&kiosk.socket).await.map_err(|e| e.to_string())?;
+        c.wait_synced(std::time::Duration::from_secs(20)).await?;
+    }
     let json = a.json;
     let result = demo::run_script(&kiosk, &deck, &script, hall_offset(), local, |r| {
         if json {
@@ -334,10 +377,30 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
         }
     })
     .await;
+    let synced = match &central {
+        Some(c) => Some(central_summary(&kiosk, &c.url()).await),
+        None => None,
+    };
     let stopped = kiosk.stop().await;
     drop(wire);
+    if let Some(c) = central {
+        c.kill().await;
+    }
     result?;
     stopped?;
+    if let Some(summary) = synced {
+        let summary = summary?;
+        if json {
+            println!("{}", serde_json::json!({ "central": summary }));
+        } else {
+            eprintln!(
+                "central: {} check-ins and {} endorsements recorded, {} events from the kiosk",
+                summary["checkins"],
+                summary["issued_endorsements"],
+                summary["events"].as_object().map_or(0, |m| m.values().filter_map(|v| v.as_u64()).sum::<u64>())
+            );
+        }
+    }
     if !json && keep {
         eprintln!("store and prints: {}", data_dir.display());
     }

@@ -45,3 +45,25 @@ fn a_broken_deck_is_refused_with_the_problem_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("malformed"));
 }
+
+/// The README's first command, as a developer runs it: kioskd, the scheduler as its own process,
+/// the default walk-ins, and central's counts at the end matching what the kiosk did.
+#[test]
+fn the_demo_runs_against_the_scheduler_and_central_hears_of_everything() {
+    let out = sim().args(["demo", "--json", "--speed", "zero", "--time-scale", "50"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    let (central, walkins) = lines.split_last().expect("lines");
+    let tickets = walkins.iter().filter(|w| w["outcome"] == "ticket").count() as u64;
+    let issued = walkins.iter().filter(|w| w["outcome"] == "issued").count() as u64;
+    let sessions = walkins.iter().filter(|w| w["session"].is_string()).count() as u64;
+    assert!(tickets >= 1 && issued >= 1, "{walkins:?}");
+    let c = &central["central"];
+    assert_eq!(c["checkins"], tickets, "{c}");
+    assert_eq!(c["issued_endorsements"], issued, "{c}");
+    assert_eq!(c["events"]["session"], sessions, "{c}");
+}

@@ -129,9 +129,17 @@ pub struct Round {
     pub events: usize,
 }
 
+/// The devices' health, when the kiosk answers.
+pub type HealthFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<drivers::Health>> + Send>>;
+
+/// Where the sync reads the devices' health from (the running kiosk).
+pub type HealthSource = Arc<dyn Fn() -> HealthFuture + Send + std::marker::Sync>;
+
 /// The sync task.
 pub struct Sync {
     central: Arc<HttpCentral>,
+    health: Option<(String, HealthSource)>,
+    reported: Mutex<Option<(serde_json::Value, tokio::time::Instant)>>,
     conn: Arc<Mutex<Connection>>,
     hall: String,
     clock: Clock,
@@ -151,12 +159,21 @@ impl Sync {
         let conn = db::open(store_path)?;
         Ok(Sync {
             central,
+            health: None,
+            reported: Mutex::new(None),
             conn: Arc::new(Mutex::new(conn)),
             hall: hall.to_string(),
             clock,
             opts,
             link: LinkHandle::default(),
         })
+    }
+
+    /// Report the devices' health of kiosk `kiosk_id` to central: when it changes, and every ten
+    /// minutes. Health is a latest-state report, sent directly rather than through the outbox.
+    pub fn with_health(mut self, kiosk_id: &str, source: HealthSource) -> Sync {
+        self.health = Some((kiosk_id.to_string(), source));
+        self
     }
 
     /// The link, for status.
@@ -227,6 +244,7 @@ impl Sync {
         self.link.update(|l| l.skew_ms = Some(skew));
         let bookings = self.pull().await?;
         let events = self.drain().await?;
+        self.report_health().await?;
         tracing::debug!(bookings, events, skew_ms = skew, "sync round");
         let outbox = self.db(|c| db::outbox_stats(c)).await?;
         let now = self.clock.now().to_rfc3339();
@@ -273,6 +291,36 @@ impl Sync {
             if !page.more {
                 return Ok(changed);
             }
+        }
+    }
+
+    /// Tell central how the devices are, if that changed (or ten minutes passed).
+    async fn report_health(&self) -> Result<(), SyncError> {
+        let Some((kiosk, source)) = &self.health else { return Ok(()) };
+        let devices = serde_json::to_value(source().await).unwrap_or_default();
+        let due = match &*self.reported.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((last, at)) => *last != devices || at.elapsed() >= Duration::from_secs(600),
+            None => true,
+        };
+        if !due {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let key = format!("{kiosk}:health:{}", now.format("%Y%m%dT%H%M%S%.3f"));
+        let payload = serde_json::json!({ "kiosk": kiosk, "devices": devices.clone(), "at": now.to_rfc3339() });
+        let batch = EventBatch { events: vec![Event { key, kind: "health".into(), payload, at: now }] };
+        let answer = self.central.deliver(&batch).await?;
+        match answer.results.first().map(|r| r.status) {
+            Some(EventStatus::Accepted | EventStatus::Duplicate) => {
+                *self.reported.lock().unwrap_or_else(|e| e.into_inner()) = Some((devices, tokio::time::Instant::now()));
+                Ok(())
+            }
+            Some(EventStatus::Rejected) => {
+                tracing::warn!(error = ?answer.results.first().and_then(|r| r.error.clone()), "central refused the health report");
+                *self.reported.lock().unwrap_or_else(|e| e.into_inner()) = Some((devices, tokio::time::Instant::now()));
+                Ok(())
+            }
+            None => Err(CentralError::Garbled("no result for the health report".into()).into()),
         }
     }
 
