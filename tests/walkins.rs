@@ -93,6 +93,9 @@ fn cases(t: &TestDeck) -> Vec<(WalkIn, &'static str, Option<&'static str>)> {
         (e("endorse_ok"), "refused", Some("not_eligible")),
         // A dry finger is asked to press again; the second press is read.
         (WalkIn { finger: Act::Poor, ..c("checkin_poor") }, "ticket", None),
+        // The holder's own face, but a photo or a video: it does not follow the screen's flashes.
+        (WalkIn { face: Act::Photo, ..c("face_photo") }, "refused", Some("face_not_matched")),
+        (WalkIn { face: Act::Video, ..c("face_video") }, "refused", Some("face_not_matched")),
     ]
 }
 

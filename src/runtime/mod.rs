@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::policy::Policy;
 use crate::session::{Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
 use crate::store::{Store, StoreError};
+use drivers::camera::liveness::Challenge;
 use drivers::{DeviceKind, Health};
 use kiosk_ui::{Screen, View};
 use sim::control::{KioskEvent, SessionSummary};
@@ -482,7 +483,10 @@ impl Kiosk {
                 Effect::VerifyFace => {
                     let photo = self.secrets.as_ref().map(|s| s.photo.clone()).unwrap_or_default();
                     let d = d.clone();
-                    self.spawn(true, async move { (tasks::verify_face(d, photo).await, None) })
+                    // A fresh, unpredictable sequence per attempt: a recording of another cannot match.
+                    let challenge = Challenge::random(FLASHES, |k| rand::random_range(0..k));
+                    let flash = self.clock.real(FLASH);
+                    self.spawn(true, async move { (tasks::verify_face(d, photo, challenge, flash).await, None) })
                 }
                 Effect::Authorise { request } => {
                     let (central, policy) = (self.central.clone(), self.policy.clone());
@@ -615,6 +619,11 @@ impl Kiosk {
         }
     }
 }
+
+/// Colours flashed per face attempt.
+const FLASHES: usize = 4;
+/// How long each colour is shown before its frame is taken.
+const FLASH: Duration = Duration::from_millis(200);
 
 /// A booking at another hall today, as central knows it (within a short wait: the applicant is
 /// standing at the screen). Central's silence is "none": the cache already said so.

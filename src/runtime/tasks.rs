@@ -3,6 +3,7 @@
 
 use crate::session::{CardInfo, Fault, Input, PayResult, PermitInfo};
 use drivers::biometric::Biometric;
+use drivers::camera::liveness::{self, Challenge, Illumination};
 use drivers::camera::{CameraError, FaceVerifier, PhotoDecoder};
 use drivers::endorser::EndorserError;
 use drivers::fingerprint::FingerprintError;
@@ -48,6 +49,8 @@ pub struct Devices {
     pub photo_decoder: Arc<dyn PhotoDecoder>,
     /// Face verifier.
     pub face_verifier: Arc<dyn FaceVerifier>,
+    /// The screen's light on the applicant's face.
+    pub light: Illumination,
 }
 
 impl Devices {
@@ -63,6 +66,7 @@ impl Devices {
             payment: Arc::new(Mutex::new(set.payment)),
             photo_decoder: set.photo_decoder,
             face_verifier: set.face_verifier,
+            light: set.light,
         }
     }
 
@@ -183,22 +187,56 @@ pub async fn verify_finger(d: Devices, templates: Vec<Biometric>) -> Input {
     }
 }
 
-/// Capture a face and compare it with the card's photo.
-pub async fn verify_face(d: Devices, photo: Biometric) -> Input {
+/// Puts the screen back to its ordinary content however the flashing ends (done, failed, aborted).
+struct Flashing<'a>(&'a Illumination);
+
+impl Drop for Flashing<'_> {
+    fn drop(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Capture a face, flash the challenge's colours at it (colour-flash liveness: a living face takes
+/// on each colour, a photo or a video does not), and compare the face with the card's photo. The
+/// face matches only if it is the card holder's and it followed every flash.
+pub async fn verify_face(d: Devices, photo: Biometric, challenge: Challenge, flash: Duration) -> Input {
     let reference = match d.photo_decoder.decode(photo.as_bytes()) {
         Ok(img) => img,
         // A photo the vendor library cannot decode cannot confirm anyone.
         Err(_) => return Input::Face { result: Ok(false) },
     };
+    let fault = |e: &DeviceError| Input::Face { result: Err(self::fault(DeviceKind::Camera, e)) };
     loop {
-        let r = d.camera.lock().await.capture_face(POLL).await;
-        match r {
-            Ok(frame) => match d.face_verifier.verify(&reference, &frame) {
-                Ok(score) => return Input::Face { result: Ok(score.matched) },
-                Err(_) => continue,
-            },
+        // A face in view first: the frame the flashed ones are compared with.
+        let baseline = match d.camera.lock().await.capture_face(POLL).await {
+            Ok(frame) => frame,
             Err(CameraError::NoFace) => continue,
-            Err(CameraError::Device(e)) => return Input::Face { result: Err(fault(DeviceKind::Camera, &e)) },
+            Err(CameraError::Device(e)) => return fault(&e),
+        };
+        let mut frames = Vec::with_capacity(challenge.colours.len());
+        {
+            let _lit = Flashing(&d.light);
+            for colour in &challenge.colours {
+                d.light.set(*colour);
+                tokio::time::sleep(flash).await;
+                match d.camera.lock().await.capture_face(POLL).await {
+                    Ok(frame) => frames.push(frame),
+                    // The face left during the flashes: start again.
+                    Err(CameraError::NoFace) => break,
+                    Err(CameraError::Device(e)) => return fault(&e),
+                }
+            }
+        }
+        if frames.len() < challenge.colours.len() {
+            continue;
+        }
+        let live = liveness::check(&challenge, &baseline, &frames);
+        if let Err(e) = &live {
+            tracing::info!(why = %e, "liveness check failed");
+        }
+        match d.face_verifier.verify(&reference, &baseline) {
+            Ok(score) => return Input::Face { result: Ok(score.matched && live.is_ok()) },
+            Err(_) => continue,
         }
     }
 }

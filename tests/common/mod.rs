@@ -138,6 +138,13 @@ pub fn test_deck() -> TestDeck {
     take("write_fails", &mut deck, &|_, _| {});
     take("walk_away", &mut deck, &|_, _| {});
     take("endorse_finger_fail", &mut deck, &|_, _| {});
+    // Presentation attacks on face verification: a printed photo, a replayed video.
+    for role in ["face_photo", "face_video"] {
+        take(role, &mut deck, &|p, n| {
+            p.fingers.clear();
+            p.bookings = vec![booking(&code(n), &h, "11:30", "12:00")];
+        });
+    }
     let non_mainland = deck.personas.iter().find(|p| p.flags.non_mainland).map(|p| p.id.clone()).unwrap_or_default();
     roles.insert("non_mainland", non_mainland);
     let problems = validate(&deck);

@@ -1,6 +1,7 @@
 //! Camera for face capture, and the two vendor libraries that sit beside it: the face verifier and
 //! the decoder of the ID card's WLT photo.
 
+pub mod liveness;
 pub mod pixels;
 #[cfg(target_os = "linux")]
 pub mod v4l2;

@@ -114,6 +114,10 @@ pub enum Act {
     Other,
     /// A poor image (fingers only): the scanner asks again.
     Poor,
+    /// A printed photo of their own face held up (face only): a presentation attack.
+    Photo,
+    /// A video of their own face played on a phone (face only): a presentation attack.
+    Video,
     /// Nothing.
     None,
 }

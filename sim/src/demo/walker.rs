@@ -207,12 +207,12 @@ impl<'a> Walker<'a> {
         };
         let card = card_of(card_owner)?;
         let finger_pattern = match w.finger {
-            Act::Own | Act::Poor => me.fingers.first().map(|f| f.template.clone()),
+            Act::Own | Act::Poor | Act::Photo | Act::Video => me.fingers.first().map(|f| f.template.clone()),
             Act::Other => self.other_persona(me, true).and_then(|p| p.fingers.first().map(|f| f.template.clone())),
             Act::None => None,
         };
         let face = match w.face {
-            Act::Own | Act::Poor => Some(me.face.clone()),
+            Act::Own | Act::Poor | Act::Photo | Act::Video => Some(me.face.clone()),
             Act::Other => self.other_persona(me, false).map(|p| p.face.clone()),
             Act::None => None,
         };
@@ -278,7 +278,12 @@ impl<'a> Walker<'a> {
                 }
                 "verify" => {
                     if let Some(f) = &face {
-                        self.world(WorldAction::ShowFace { face: f.clone(), presentation: Presentation::Live }).await?;
+                        let presentation = match w.face {
+                            Act::Photo => Presentation::PrintedPhoto,
+                            Act::Video => Presentation::ReplayedVideo,
+                            _ => Presentation::Live,
+                        };
+                        self.world(WorldAction::ShowFace { face: f.clone(), presentation }).await?;
                     }
                     let finger_wanted = screen.progress.as_ref().is_some_and(|p| p.en.contains("finger"));
                     if finger_wanted && let Some(pattern) = &finger_pattern {

@@ -4,6 +4,7 @@
 use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
 use crate::bio::{FRAME_H, FRAME_W, render_face, rng};
 use drivers::DeviceKind;
+use drivers::camera::liveness::{Illumination, tint_of};
 use drivers::camera::{Camera, CameraError, Image};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,7 @@ pub enum Presentation {
 #[derive(Debug)]
 pub(crate) struct State {
     face: Option<([u8; 16], Presentation)>,
+    pub(crate) light: Illumination,
     rng: ChaCha8Rng,
     frames: u64,
 }
@@ -39,9 +41,9 @@ pub struct SimCamera(pub(crate) Arc<Shared<State>>);
 pub struct CameraHandle(pub(crate) Arc<Shared<State>>);
 impl_sim_handle!(CameraHandle);
 
-/// A new camera and its handle.
-pub fn new(timing: Timing, seed: u64) -> (SimCamera, CameraHandle) {
-    let s = Shared::new(DeviceKind::Camera, State { face: None, rng: rng(seed, 0xCA), frames: 0 }, timing);
+/// A new camera and its handle; `light` is what the kiosk's screen casts on the face.
+pub fn new(timing: Timing, seed: u64, light: Illumination) -> (SimCamera, CameraHandle) {
+    let s = Shared::new(DeviceKind::Camera, State { face: None, light, rng: rng(seed, 0xCA), frames: 0 }, timing);
     (SimCamera(s.clone()), CameraHandle(s))
 }
 
@@ -69,9 +71,15 @@ impl Camera for SimCamera {
         self.0.work().await?;
         self.0
             .with(|s| {
-                let (face, _how) = s.face?;
+                let (face, how) = s.face?;
                 s.frames += 1;
-                Some(render_face(&face, FRAME_W, FRAME_H, Some(&mut s.rng), [1.0; 3]))
+                // A living face takes on the colour the screen flashes; a video shines by itself and
+                // a photo held up flat does not follow it.
+                let tint = match how {
+                    Presentation::Live => tint_of(s.light.get()),
+                    Presentation::PrintedPhoto | Presentation::ReplayedVideo => tint_of(None),
+                };
+                Some(render_face(&face, FRAME_W, FRAME_H, Some(&mut s.rng), tint))
             })
             .ok_or(CameraError::NoFace)
     }

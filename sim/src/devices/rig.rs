@@ -85,11 +85,20 @@ pub struct RigOptions {
     pub ribbon: u32,
     /// Where printed documents are kept as text files.
     pub print_dir: Option<PathBuf>,
+    /// The light the kiosk's screen casts on the applicant (colour-flash liveness).
+    pub illumination: drivers::camera::liveness::Illumination,
 }
 
 impl Default for RigOptions {
     fn default() -> Self {
-        RigOptions { speed: Speed::Fast, seed: 1, paper: 500, ribbon: 300, print_dir: None }
+        RigOptions {
+            speed: Speed::Fast,
+            seed: 1,
+            paper: 500,
+            ribbon: 300,
+            print_dir: None,
+            illumination: Default::default(),
+        }
     }
 }
 
@@ -118,7 +127,7 @@ pub fn build(opts: &RigOptions) -> (DeviceSet, Rig) {
     let (_, idcard) = super::idcard::new(t(DeviceKind::IdCard));
     let (_, permit, _, endorser) = super::permit_slot::new(t(DeviceKind::Permit), t(DeviceKind::Endorser), opts.ribbon);
     let (_, fingerprint) = super::fingerprint::new(t(DeviceKind::Fingerprint), opts.seed);
-    let (_, camera) = super::camera::new(t(DeviceKind::Camera), opts.seed);
+    let (_, camera) = super::camera::new(t(DeviceKind::Camera), opts.seed, opts.illumination.clone());
     let (_, receipt) = super::receipt::new(t(DeviceKind::Receipt), opts.paper, opts.print_dir.clone());
     let (_, payment) = super::payment::new(t(DeviceKind::Payment));
     let rig = Rig { idcard, permit, fingerprint, camera, endorser, receipt, payment };
@@ -254,6 +263,7 @@ impl Rig {
             payment: Box::new(super::payment::SimPaymentTerminal(self.payment.0.clone())),
             photo_decoder: Arc::new(SimPhotoDecoder),
             face_verifier: Arc::new(SimFaceVerifier::default()),
+            light: self.camera.0.peek(|s| s.light.clone()),
         }
     }
 
