@@ -112,11 +112,7 @@ fn cosine(a: [f32; 3], b: [f32; 3]) -> f32 {
 /// flashes): the direction of the colour change must point the way of the flashed colour.
 pub fn check(challenge: &Challenge, baseline: &Image, frames: &[Image]) -> Result<(), LivenessError> {
     if frames.len() != challenge.colours.len() {
-        return Err(LivenessError::Frames(format!(
-            "{} frames for {} flashes",
-            frames.len(),
-            challenge.colours.len()
-        )));
+        return Err(LivenessError::Frames(format!("{} frames for {} flashes", frames.len(), challenge.colours.len())));
     }
     if frames.iter().any(|f| (f.width, f.height) != (baseline.width, baseline.height)) {
         return Err(LivenessError::Frames("frames of different sizes".into()));
