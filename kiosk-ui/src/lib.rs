@@ -2,12 +2,14 @@
 //!
 //! A [`View`] says what the kiosk wants to show; [`screen`] turns it into a [`Screen`]: a stable id,
 //! bilingual texts, buttons with ids (what hit testing and scripted touches use), progress and an
-//! inactivity countdown. Issue 5 draws the same `Screen` with embedded-graphics; for now a screen is
-//! rendered as text ([`Screen::render_text`]). This crate knows no device.
+//! inactivity countdown. [`draw`] draws a `Screen` with embedded-graphics onto any DrawTarget (and
+//! to PNG, headless); [`Screen::render_text`] renders it as text. This crate knows no device.
 
+pub mod draw;
 pub mod reason;
 pub mod view;
 
+pub use draw::{Layout, RenderOptions, missing_glyphs, render};
 pub use reason::Reason;
 pub use view::{Availability, OptionView, SCREEN_IDS, Step, View, screen};
 
