@@ -780,6 +780,162 @@ async fn the_openapi_document_lists_every_path() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+/// What a schema fuzzer (schemathesis, see `sim/SCHEDULER.md`) found the server taking although
+/// `/openapi.json` calls it malformed: chrono's lenient dates and date-times, white space around
+/// ID numbers, times, phones and cursors, a `+` in a cursor's sequence, a name over 30 characters
+/// once trimmed. Each was answered 2xx; each is a 400 now.
+#[tokio::test]
+async fn what_the_fuzzer_found_is_refused() {
+    let c = Central::start();
+    let people = c.free_people();
+    let p = id(people[0]);
+    let bad = |what: &str, s: StatusCode, v: &Value| {
+        assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{what}: {v}");
+    };
+
+    for path in [
+        format!("/v1/halls/{GZ}/slots?from=2026-5-19"),
+        format!("/v1/halls/{GZ}/slots?from=%202026-05-19"),
+        format!("/v1/halls/{GZ}/slots?to=%2B2026-05-19"),
+        format!("/v1/kiosk/lookup?id_number=%20{p}"),
+        format!("/v1/kiosk/lookup?id_number={p}&date=2026-5-19"),
+        format!("/v1/applicants/%20{p}/progress"),
+        format!("/v1/applicants/{p}/travel-records?from=2026-1-1"),
+        "/v1/kiosk/bookings?from=2026-5-18".to_string(),
+    ] {
+        let (s, v) = c.get(&path, Some(GZ_TOKEN)).await;
+        bad(&path, s, &v);
+    }
+    let v = feed(&c, GZ_TOKEN, "?limit=1").await;
+    let cursor = v["cursor"].as_str().expect("cursor").to_string();
+    let plus = cursor.replacen("v1.", "v1.+", 1);
+    for q in [format!("%20{cursor}"), format!("{cursor}%20"), plus.replace('+', "%2B")] {
+        let (s, v) = c.get(&format!("/v1/kiosk/bookings?cursor={q}"), Some(GZ_TOKEN)).await;
+        bad(&q, s, &v);
+    }
+    // The cursor as given still works.
+    assert_eq!(c.get(&format!("/v1/kiosk/bookings?cursor={cursor}"), Some(GZ_TOKEN)).await.0, StatusCode::OK);
+
+    let name31 = format!("{} ", "名".repeat(30));
+    for (field, value) in [
+        ("/start", json!(" 9:30")),
+        ("/date", json!(day(2).replacen("-0", "-", 1))),
+        ("/date", json!(format!("+{}", day(2)))),
+        ("/contact/phone", json!(" 13800138000")),
+        ("/emergency_contact/phone", json!("13900139000 ")),
+        ("/contact/name", json!(name31)),
+        ("/id_number", json!(format!("{p} "))),
+    ] {
+        let mut body = booking(p, &day(2), "09:30");
+        *body.pointer_mut(field).expect(field) = value.clone();
+        let (s, v) = c.book(&body).await;
+        bad(&format!("{field} = {value}"), s, &v);
+    }
+    // The same booking, well formed, is taken; moving it to a lenient date is not.
+    let (s, v) = c.book(&booking(p, &day(2), "09:30")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let code = code_of(&v);
+    let (s, v) = c
+        .post(
+            &format!("/v1/bookings/{code}/rebook"),
+            Some(GZ_TOKEN),
+            &json!({"date": format!(" {}", day(3)), "start": "10:00"}),
+        )
+        .await;
+    bad("rebook date", s, &v);
+
+    let (s, v) = c
+        .post(
+            "/v1/kiosk/authorisations",
+            Some(GZ_TOKEN),
+            &json!({"key": "fz-1", "id_number": p, "permit_number": "C1", "permit_kind": "hk_macau", "today": "2026-5-18"}),
+        )
+        .await;
+    bad("authorisation today", s, &v);
+    for at in
+        ["2026-05-18 10:00:00+08:00", "2026-05-18T10:00:00+0800", "2026-05-18T10:00:60+08:00", " 2026-05-18T10:00:00Z"]
+    {
+        let batch = json!({"events": [{"key": "fz-at", "kind": "health", "at": at, "payload": {"devices": []}}]});
+        let (s, v) = c.post("/v1/kiosk/events", Some(GZ_TOKEN), &batch).await;
+        bad(at, s, &v);
+    }
+    // Inside a payload a lenient date or time rejects that event alone.
+    let at = NOW;
+    let batch = json!({"events": [
+        {"key": "fz-p1", "kind": "refund", "at": at,
+         "payload": {"order_no": "O1", "refund_no": "R1", "amount_fen": 1, "kiosk": "k1", "at": "2026-05-18 10:00:00+08:00"}},
+        {"key": "fz-p2", "kind": "endorsement_issued", "at": at,
+         "payload": {"issue_key": "I1", "id_number": p, "permit": "C1", "offer": "HK-L-3M-1", "valid_from": "+2026-05-18",
+                     "valid_to": "2026-08-17", "order_no": "O1", "fee_fen": 1500, "kiosk": "k1", "hall": GZ, "at": at}},
+    ]});
+    let (s, v) = c.post("/v1/kiosk/events", Some(GZ_TOKEN), &batch).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["status"], "rejected", "{v}");
+    assert_eq!(v["results"][1]["status"], "rejected", "{v}");
+}
+
+/// A full batch of ordinary events fits in a request: the documented 5000 events used to overflow
+/// axum's 2 MiB body limit (413, found by the fuzzer's `maxItems` probe), so a kiosk whose outbox
+/// batch was that large could never deliver it.
+#[tokio::test]
+async fn a_full_batch_of_events_is_taken() {
+    let c = Central::start();
+    let events: Vec<Value> = (0..5000)
+        .map(
+            |i| json!({"key": format!("big-{i}"), "kind": "receipt", "at": NOW, "payload": {"text": "x".repeat(1000)}}),
+        )
+        .collect();
+    let (s, v) = c.post("/v1/kiosk/events", Some(GZ_TOKEN), &json!({"events": events})).await;
+    assert_eq!(s, StatusCode::OK, "{}", v["message"]);
+    let results = v["results"].as_array().expect("results");
+    assert_eq!(results.len(), 5000);
+    assert!(results.iter().all(|r| r["status"] == "accepted"));
+    assert_eq!(c.stats().await["events"]["receipt"], 5000);
+    // One more is a 400 naming the limit, not a 413.
+    let events: Vec<Value> =
+        (0..5001).map(|i| json!({"key": format!("more-{i}"), "kind": "receipt", "at": NOW, "payload": {}})).collect();
+    let (s, v) = c.post("/v1/kiosk/events", Some(GZ_TOKEN), &json!({"events": events})).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{v}");
+}
+
+/// Every operation lists every status it can answer with (the fuzzer's status-code check), each
+/// response has a description, and the shapes the server enforces are in the document.
+#[tokio::test]
+async fn the_openapi_document_lists_every_answer() {
+    let c = Central::start();
+    let (_, doc) = c.get("/openapi.json", None).await;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let responses = op["responses"].as_object().expect("responses");
+            for (status, r) in responses {
+                assert!(r["description"].as_str().is_some_and(|d| !d.is_empty()), "{method} {path} {status}");
+            }
+            let has = |s: &str| responses.contains_key(s);
+            if op.get("requestBody").is_some() {
+                assert!(has("400") && has("413") && has("415"), "{method} {path}: {:?}", responses.keys());
+            }
+            if op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty()) {
+                assert!(has("400"), "{method} {path}");
+            }
+            if path != "/v1/time" && path != "/v1/presets" {
+                assert!(has("503"), "{method} {path}");
+            }
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Contact"]["properties"]["phone"]["pattern"], sim::scheduler::strict::PHONE_PATTERN);
+    assert_eq!(schemas["EventBatch"]["properties"]["events"]["maxItems"], 5000);
+    assert!(schemas["Pickup"]["oneOf"].is_array());
+    assert!(schemas["BookingRequest"]["allOf"].is_array());
+    let id_param = &doc["paths"]["/v1/applicants/{id}/progress"]["get"]["parameters"][0];
+    assert_eq!(id_param["schema"]["pattern"], sim::scheduler::strict::ID_NUMBER_PATTERN);
+    // The examples are well formed: the booking one books (for someone of this test's deck).
+    let mut example = schemas["BookingRequest"]["examples"][0].clone();
+    example["id_number"] = json!(id(c.free_people()[0]));
+    let (s, v) = c.book(&example).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
 #[test]
 fn sigterm_stops_the_scheduler_cleanly_and_seed_is_idempotent() {
     let mut c = Central::start();

@@ -11,7 +11,6 @@ use super::store::{BOOKING_NO, CHANGE_SEQ, day_text, next_counter, parse_day};
 use crate::HALL_OFFSET;
 use crate::persona::generate::{BOOKING_CODE_ALPHABET, BOOKING_CODE_LEN};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
-use drivers::idcard::IdNumber;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// A hall's rules as stored; `None` for an unknown hall.
@@ -250,7 +249,7 @@ pub fn validate_request(req: &BookingRequest, caller: &Caller) -> Result<NewBook
         (None, Caller::Applicant { id_number }) => id_number.clone(),
         (None, Caller::Kiosk { .. }) => return Err(AppError::bad_request("id_number is required with a kiosk token")),
     };
-    let id = IdNumber::parse(&id_text).map_err(|e| AppError::bad_request(format!("id_number: {e}")))?;
+    let id = super::strict::id_number(&id_text).map_err(AppError::bad_request)?;
     caller.may_act_for(id.as_str())?;
     let start = rules::parse_hhmm(&req.start)
         .ok_or_else(|| AppError::bad_request(format!("start {:?} is not a time HH:MM", req.start)))?;
@@ -269,19 +268,20 @@ pub fn validate_request(req: &BookingRequest, caller: &Caller) -> Result<NewBook
         )));
     }
     let hukou = req.hukou_location.trim();
-    if hukou.is_empty() || hukou.chars().count() > 100 {
-        return Err(AppError::bad_request("hukou_location must be 1 to 100 characters"));
+    if hukou.is_empty() || req.hukou_location.chars().count() > 100 {
+        return Err(AppError::bad_request("hukou_location must be 1 to 100 characters, not all white space"));
     }
     let contact = check_contact("contact", &req.contact)?;
     let emergency = check_contact("emergency_contact", &req.emergency_contact)?;
     let (method, address) = match req.pickup.method {
         PickupMethod::InPerson => ("in_person", None),
         PickupMethod::Mail => {
-            let a = req.pickup.address.as_deref().map(str::trim).unwrap_or("");
+            let raw = req.pickup.address.as_deref().unwrap_or("");
+            let a = raw.trim();
             if a.is_empty() {
                 return Err(AppError::bad_request("pickup by mail needs pickup.address, a mailing address"));
             }
-            if a.chars().count() > 200 {
+            if raw.chars().count() > 200 {
                 return Err(AppError::bad_request("pickup.address is longer than 200 characters"));
             }
             ("mail", Some(a.to_string()))

@@ -8,6 +8,7 @@ use super::clock::stamp;
 use super::error::AppError;
 use super::policy::{Offer, offer};
 use super::store::{CHANGE_SEQ, day_text, next_counter};
+use super::strict;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use drivers::permit::{EndorsementKind, Trips};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -29,6 +30,7 @@ pub struct Checkin {
     /// Kiosk.
     pub kiosk: String,
     /// When.
+    #[serde(deserialize_with = "strict::de_date_time")]
     pub at: DateTime<FixedOffset>,
 }
 
@@ -44,8 +46,10 @@ pub struct Issued {
     /// Offer (policy id).
     pub offer: String,
     /// First valid day.
+    #[serde(deserialize_with = "strict::de_date")]
     pub valid_from: NaiveDate,
     /// Last valid day.
+    #[serde(deserialize_with = "strict::de_date")]
     pub valid_to: NaiveDate,
     /// Payment order.
     pub order_no: String,
@@ -56,6 +60,7 @@ pub struct Issued {
     /// Hall.
     pub hall: String,
     /// When.
+    #[serde(deserialize_with = "strict::de_date_time")]
     pub at: DateTime<FixedOffset>,
 }
 
@@ -71,6 +76,7 @@ pub struct Refund {
     /// Kiosk.
     pub kiosk: String,
     /// When.
+    #[serde(deserialize_with = "strict::de_date_time")]
     pub at: DateTime<FixedOffset>,
 }
 
@@ -89,6 +95,7 @@ pub struct Session {
     /// Kiosk.
     pub kiosk: String,
     /// When.
+    #[serde(deserialize_with = "strict::de_date_time")]
     pub at: DateTime<FixedOffset>,
 }
 

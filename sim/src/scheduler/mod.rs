@@ -30,3 +30,4 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod strict;

@@ -1,6 +1,7 @@
 //! The wire types of the applicant-facing API (`/v1/login`, `/v1/halls`, `/v1/bookings`,
 //! `/v1/applicants/...`): what the NIA app or a mini program would send and get.
 
+use super::strict;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -33,7 +34,7 @@ pub struct HallsQuery {
     pub lat: Option<f64>,
     /// Your longitude.
     pub lon: Option<f64>,
-    /// How many halls (default 10, at most 100).
+    /// How many halls (default 10; more than 100 is taken as 100).
     pub limit: Option<usize>,
 }
 
@@ -101,8 +102,10 @@ pub struct Halls {
 #[into_params(parameter_in = Query)]
 pub struct SlotsQuery {
     /// First day (default: central's today).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub from: Option<NaiveDate>,
     /// Last day (default: `from` + 13 days; at most 62 days after `from`).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub to: Option<NaiveDate>,
 }
 
@@ -218,6 +221,7 @@ pub struct BookingRequest {
     /// Hall id.
     pub hall: String,
     /// Day (from tomorrow on).
+    #[serde(deserialize_with = "strict::de_date")]
     pub date: NaiveDate,
     /// Slot start, `HH:MM`.
     pub start: String,
@@ -241,6 +245,7 @@ pub struct BookingRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RebookRequest {
     /// New day.
+    #[serde(deserialize_with = "strict::de_date")]
     pub date: NaiveDate,
     /// New slot start, `HH:MM`.
     pub start: String,
@@ -413,8 +418,10 @@ pub struct Documents {
 #[into_params(parameter_in = Query)]
 pub struct TravelQuery {
     /// First day (default: all).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub from: Option<NaiveDate>,
     /// Last day (default: all).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub to: Option<NaiveDate>,
 }
 
@@ -446,13 +453,15 @@ pub struct TravelRecords {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KioskBookingsQuery {
-    /// Cursor from the previous answer (absent: from the start).
+    /// Cursor from the previous answer, exactly as given (absent or empty: from the start).
     pub cursor: Option<String>,
     /// First day (default: central's today).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub from: Option<NaiveDate>,
     /// Last day (default: the day after `from`, i.e. central's tomorrow).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub to: Option<NaiveDate>,
-    /// Most bookings per answer (default 500, at most 5000).
+    /// Most bookings per answer (default 500; more than 5000 is taken as 5000).
     pub limit: Option<usize>,
 }
 
@@ -463,5 +472,6 @@ pub struct LookupQuery {
     /// ID number.
     pub id_number: String,
     /// Day (default: central's today).
+    #[serde(default, deserialize_with = "strict::de_opt_date")]
     pub date: Option<NaiveDate>,
 }

@@ -282,27 +282,24 @@ pub fn check_cancel(now: NaiveDateTime, date: NaiveDate, start: NaiveTime, rules
     if now > deadline { Err(Refusal::CancelCutoff(deadline)) } else { Ok(()) }
 }
 
-/// A mainland mobile number: 11 digits starting 13-19, optionally after `+86`.
+/// A mainland mobile number: 11 digits starting 13-19, optionally after `+86`; nothing else, not
+/// even white space around it (`strict::PHONE_PATTERN`).
 pub fn valid_phone(s: &str) -> bool {
-    let s = s.trim();
     let s = s.strip_prefix("+86").unwrap_or(s);
     let b = s.as_bytes();
     b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
-/// A person's name on a form: 1 to 30 characters, no control characters.
+/// A person's name on a form: 1 to 30 characters as sent (white space around it counts), not all
+/// white space, no control characters.
 pub fn valid_name(s: &str) -> bool {
-    let t = s.trim();
-    let n = t.chars().count();
-    (1..=30).contains(&n) && !t.chars().any(char::is_control)
+    let n = s.chars().count();
+    (1..=30).contains(&n) && !s.trim().is_empty() && !s.chars().any(char::is_control)
 }
 
-/// Strict `HH:MM`.
+/// Strict `HH:MM`: two digits, a colon, two digits.
 pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
-    if s.len() != 5 || s.as_bytes().get(2) != Some(&b':') {
-        return None;
-    }
-    NaiveTime::parse_from_str(s, "%H:%M").ok()
+    super::strict::time(s)
 }
 
 /// `HH:MM`.
@@ -340,9 +337,13 @@ impl Cursor {
         if parts.next()? != "v1" {
             return None;
         }
-        let seq: i64 = parts.next()?.parse().ok().filter(|n| *n >= 0)?;
-        let from = NaiveDate::parse_from_str(parts.next()?, "%Y%m%d").ok()?;
-        let to = NaiveDate::parse_from_str(parts.next()?, "%Y%m%d").ok()?;
+        let seq = parts.next()?;
+        if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let seq: i64 = seq.parse().ok()?;
+        let from = super::strict::compact_date(parts.next()?)?;
+        let to = super::strict::compact_date(parts.next()?)?;
         if parts.next().is_some() {
             return None;
         }
@@ -505,8 +506,17 @@ mod tests {
         assert!(valid_name("张三"));
         assert!(!valid_name("  "));
         assert!(!valid_name("a\nb"));
+        // Exactly what the OpenAPI document says (found by the fuzzer): no white space around a
+        // phone or a time, a name's length counted as sent.
+        assert!(!valid_phone(" 13800138000"));
+        assert!(!valid_phone("13800138000 "));
+        assert!(!valid_phone("+86 13800138000"));
+        assert!(valid_name(&"名".repeat(30)));
+        assert!(!valid_name(&format!("{} ", "名".repeat(30))));
+        assert!(!valid_name("a\u{85}"));
         assert_eq!(parse_hhmm("08:30"), Some(t("08:30")));
         assert_eq!(parse_hhmm("8:30"), None);
+        assert_eq!(parse_hhmm(" 8:30"), None);
         assert_eq!(parse_hhmm("25:00"), None);
         assert_eq!(parse_days("Mon,Sat"), Some([true, false, false, false, false, true, false]));
         assert_eq!(parse_days("Mon,Xyz"), None);
@@ -524,9 +534,19 @@ mod tests {
     fn cursors_round_trip_and_reject_garbage() {
         let c = Cursor { seq: 42, from: d("2026-05-18"), to: d("2026-05-19") };
         assert_eq!(Cursor::parse(&c.encode()), Some(c));
-        for bad in
-            ["", "42", "v1.x.20260518.20260519", "v1.-1.20260518.20260519", "v2.1.20260518.20260519", "v1.1.2026.1"]
-        {
+        for bad in [
+            "",
+            "42",
+            "v1.x.20260518.20260519",
+            "v1.-1.20260518.20260519",
+            "v2.1.20260518.20260519",
+            "v1.1.2026.1",
+            "v1.+1.20260518.20260519",
+            " v1.1.20260518.20260519",
+            "v1.1.+2026051.20260519",
+            "v1.1.20260230.20260519",
+            "v1.99999999999999999999.20260518.20260519",
+        ] {
             assert_eq!(Cursor::parse(bad), None, "{bad}");
         }
         assert_eq!(Cursor::after(Some(&c), c.from, c.to), 42);

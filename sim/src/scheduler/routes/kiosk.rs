@@ -12,6 +12,7 @@ use crate::scheduler::extract::{Body, Query};
 use crate::scheduler::public_api::{KioskBookingsQuery, LookupQuery};
 use crate::scheduler::rules::{self, Cursor};
 use crate::scheduler::state::Shared;
+use crate::scheduler::strict;
 use axum::Json;
 use axum::extract::State;
 
@@ -21,6 +22,26 @@ pub const DEFAULT_LIMIT: usize = 500;
 pub const MAX_LIMIT: usize = 5000;
 /// Most events in one batch.
 pub const MAX_EVENTS: usize = 5000;
+/// Largest body of a batch, bytes: room for [`MAX_EVENTS`] events of about 6 KiB each (the other
+/// endpoints take axum's default, 2 MiB, which a full batch of ordinary events would overflow).
+pub const MAX_EVENTS_BODY: usize = 32 * 1024 * 1024;
+
+/// A request body as its wire type. (The kiosk API's wire types are kioskd's too and keep chrono's
+/// own parsing; the server checks the dates they carry strictly before this.)
+fn typed<T: serde::de::DeserializeOwned>(raw: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(raw)
+        .map_err(|e| AppError::bad_request(format!("Failed to deserialize the JSON body into the target type: {e}")))
+}
+
+/// A date field, when it is a string, must be exactly `YYYY-MM-DD`.
+fn check_date(value: Option<&serde_json::Value>, name: &str) -> ApiResult<()> {
+    match value {
+        Some(serde_json::Value::String(s)) if strict::date(s).is_none() => {
+            Err(AppError::bad_request(format!("{name} {s:?} is not a date YYYY-MM-DD")))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Central's clock, for kiosks to measure their skew (no token needed).
 #[utoipa::path(get, path = "/v1/time", tag = "kiosk", responses((status = 200, body = ServerTime)))]
@@ -56,7 +77,7 @@ pub async fn booking_changes(
     if (to - from).num_days() > 31 {
         return Err(AppError::bad_request("at most 32 days at a time"));
     }
-    let cursor = match q.cursor.as_deref().map(str::trim) {
+    let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(text) => Some(Cursor::parse(text).ok_or_else(|| {
             AppError::bad_request(format!("malformed cursor {text:?}: pass back the cursor of a previous answer"))
@@ -105,8 +126,10 @@ pub async fn lookup(
 pub async fn authorisations(
     State(state): State<Shared>,
     kiosk: KioskCaller,
-    Body(req): Body<AuthRequest>,
+    Body(raw): Body<serde_json::Value>,
 ) -> ApiResult<Json<Authorisation>> {
+    check_date(raw.get("today"), "today")?;
+    let req: AuthRequest = typed(raw)?;
     if req.key.trim().is_empty() {
         return Err(AppError::bad_request("key (the idempotency key) is empty"));
     }
@@ -132,8 +155,20 @@ pub async fn authorisations(
 pub async fn post_events(
     State(state): State<Shared>,
     kiosk: KioskCaller,
-    Body(batch): Body<EventBatch>,
+    Body(raw): Body<serde_json::Value>,
 ) -> ApiResult<Json<EventResults>> {
+    if let Some(events) = raw.get("events").and_then(serde_json::Value::as_array) {
+        for (i, ev) in events.iter().enumerate() {
+            if let Some(serde_json::Value::String(at)) = ev.get("at")
+                && strict::date_time(at).is_none()
+            {
+                return Err(AppError::bad_request(format!(
+                    "events[{i}].at {at:?} is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS+08:00)"
+                )));
+            }
+        }
+    }
+    let batch: EventBatch = typed(raw)?;
     if batch.events.len() > MAX_EVENTS {
         return Err(AppError::bad_request(format!("at most {MAX_EVENTS} events per batch")));
     }

@@ -1,6 +1,7 @@
 //! The HTTP routes and the OpenAPI document they make.
 
 pub mod admin;
+pub mod doc;
 pub mod kiosk;
 pub mod public;
 pub mod queries;
@@ -10,6 +11,7 @@ use super::error::AppError;
 use super::state::Shared;
 use axum::Json;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
 use axum::routing::get;
 use std::sync::Arc;
@@ -76,7 +78,11 @@ pub fn api() -> (Router<Shared>, utoipa::openapi::OpenApi) {
         .routes(routes!(kiosk::booking_changes))
         .routes(routes!(kiosk::lookup))
         .routes(routes!(kiosk::authorisations))
-        .routes(routes!(kiosk::post_events))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(kiosk::post_events))
+                .layer(DefaultBodyLimit::max(kiosk::MAX_EVENTS_BODY)),
+        )
         .routes(routes!(admin::stats))
         .split_for_parts()
 }
@@ -89,10 +95,18 @@ async fn method_not_allowed() -> AppError {
     AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "that method is not allowed here")
 }
 
+/// The OpenAPI document as served: the derived one with what it cannot say by itself
+/// ([`doc::refine`]; `today` dates its examples).
+pub fn document(doc: &utoipa::openapi::OpenApi, today: chrono::NaiveDate) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    doc::refine(&mut value, today);
+    value
+}
+
 /// The whole service, `/openapi.json` included.
 pub fn router(state: Shared) -> Router {
     let (routes, doc) = api();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(document(&doc, state.clock.today()));
     routes
         .route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
         .fallback(not_found)

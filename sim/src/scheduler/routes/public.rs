@@ -14,14 +14,15 @@ use crate::scheduler::public_api::{
 use crate::scheduler::queries;
 use crate::scheduler::rules;
 use crate::scheduler::state::Shared;
+use crate::scheduler::strict;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use drivers::idcard::IdNumber;
 
-/// Parse and normalise an ID number from a request (400 when malformed).
+/// Parse and normalise an ID number from a request (400 when malformed, surrounding white space
+/// included).
 pub fn id_number(text: &str) -> Result<String, AppError> {
-    IdNumber::parse(text).map(|n| n.as_str().to_string()).map_err(|e| AppError::bad_request(format!("id_number: {e}")))
+    strict::id_number(text).map(|n| n.as_str().to_string()).map_err(AppError::bad_request)
 }
 
 /// Log in with ID number and name; the token acts for this applicant.
