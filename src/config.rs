@@ -31,6 +31,9 @@ pub struct Config {
     /// Devices.
     #[serde(default)]
     pub devices: DevicesConfig,
+    /// The screen and touch panel.
+    #[serde(default)]
+    pub display: DisplayConfig,
     /// Central (the national scheduler). Absent: no central link (with `sim.deck`, the deck stands in).
     pub central: Option<CentralConfig>,
     /// The simulator (when devices are simulated).
@@ -51,6 +54,59 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig { synchronous: default_sync() }
     }
+}
+
+/// The screen and its touch panel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// `framebuffer` (the hall's screen), `frames` (each distinct screen as a numbered PNG in
+    /// `frames_dir`) or `none`.
+    #[serde(default = "default_display")]
+    pub backend: String,
+    /// The framebuffer device.
+    #[serde(default = "default_fb")]
+    pub device: PathBuf,
+    /// The touch panel's evdev node (e.g. `/dev/input/by-path/...-event`); absent: no touch.
+    pub touch: Option<PathBuf>,
+    /// Where `frames` go.
+    pub frames_dir: Option<PathBuf>,
+    /// Screen width in pixels (the framebuffer's own size wins).
+    #[serde(default = "default_width")]
+    pub width: u32,
+    /// Screen height in pixels.
+    #[serde(default = "default_height")]
+    pub height: u32,
+    /// Larger text and high contrast for every applicant.
+    #[serde(default)]
+    pub accessible: bool,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        DisplayConfig {
+            backend: default_display(),
+            device: default_fb(),
+            touch: None,
+            frames_dir: None,
+            width: default_width(),
+            height: default_height(),
+            accessible: false,
+        }
+    }
+}
+
+fn default_display() -> String {
+    "none".into()
+}
+fn default_fb() -> PathBuf {
+    PathBuf::from("/dev/fb0")
+}
+fn default_width() -> u32 {
+    1080
+}
+fn default_height() -> u32 {
+    1920
 }
 
 /// The link to central.
@@ -312,6 +368,19 @@ impl Config {
             }
             if d.timeout_ms.is_some_and(|t| t == 0 || t > 60_000) {
                 bad(&format!("devices.{name}.timeout_ms"), "expected 1 to 60000 milliseconds");
+            }
+        }
+        match cfg.display.backend.as_str() {
+            "none" | "framebuffer" => {}
+            "frames" if cfg.display.frames_dir.is_none() => {
+                bad("display.frames_dir", "expected the directory the frames go to")
+            }
+            "frames" => {}
+            _ => bad("display.backend", "expected \"framebuffer\", \"frames\" or \"none\""),
+        }
+        for (key, v) in [("display.width", cfg.display.width), ("display.height", cfg.display.height)] {
+            if !(240..=8192).contains(&v) {
+                bad(key, "expected 240 to 8192 pixels");
             }
         }
         if let Some(c) = &cfg.central {

@@ -20,14 +20,16 @@ pub async fn serve(
     rig: Rig,
     clock: Clock,
     link: Option<crate::sync::LinkHandle>,
+    display: Option<crate::display::DisplayHandle>,
 ) -> std::io::Result<()> {
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
     loop {
         let (stream, _) = listener.accept().await?;
-        let (kiosk, rig, clock, link) = (kiosk.clone(), rig.clone(), clock.clone(), link.clone());
+        let (kiosk, rig, clock, link, display) =
+            (kiosk.clone(), rig.clone(), clock.clone(), link.clone(), display.clone());
         tokio::spawn(async move {
-            if let Err(e) = connection(stream, kiosk, rig, clock, link).await {
+            if let Err(e) = connection(stream, kiosk, rig, clock, link, display).await {
                 tracing::debug!(error = %e, "control connection closed");
             }
         });
@@ -46,6 +48,7 @@ async fn connection(
     rig: Rig,
     clock: Clock,
     link: Option<crate::sync::LinkHandle>,
+    display: Option<crate::display::DisplayHandle>,
 ) -> std::io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r);
@@ -76,6 +79,10 @@ async fn connection(
             Request::EnterCode { code } => ok_if(kiosk.send(KioskRequest::Code(code))),
             Request::Screen => Response::Screen { screen: kiosk.screen() },
             Request::Health => Response::Health { devices: kiosk.health().await },
+            Request::Tap { x, y } => match &display {
+                Some(d) => ok_if(d.tap(embedded_graphics::prelude::Point::new(x, y))),
+                None => Response::Error { message: "no display".into() },
+            },
             Request::Link => match &link {
                 Some(l) => Response::Link { link: serde_json::to_value(l.snapshot()).unwrap_or_default() },
                 None => Response::Error { message: "no central link configured".into() },

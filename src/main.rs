@@ -1,10 +1,14 @@
 //! kioskd: the exit-entry self-service kiosk daemon.
 
 use clap::{Parser, Subcommand};
+use embedded_graphics::prelude::Size;
 use kioskd::central::http::HttpCentral;
 use kioskd::central::{Central, DeckCentral};
 use kioskd::clock::Clock;
 use kioskd::config::Config;
+use kioskd::display::framebuffer::Framebuffer;
+use kioskd::display::{Display, Output};
+use kioskd::notify::Notifier;
 use kioskd::policy::Policy;
 use kioskd::runtime::{Identity, Kiosk, Request};
 use kioskd::store::Store;
@@ -139,7 +143,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match rt.block_on(run(cfg.0, cfg.1)) {
+            match rt.block_on(run(cfg.0, cfg.1, &config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kioskd: {e}");
@@ -163,7 +167,7 @@ fn resolve(config: &std::path::Path, p: &std::path::Path) -> PathBuf {
     if p.is_absolute() { p.to_path_buf() } else { config.parent().unwrap_or(std::path::Path::new(".")).join(p) }
 }
 
-async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
+async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Result<(), String> {
     let offset = cfg.utc_offset().ok_or("bad utc_offset")?;
     let clock = match &cfg.sim.start_time {
         Some(t) => {
@@ -209,6 +213,7 @@ async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
     };
     let link = sync.as_ref().map(Sync::link);
     let id = Identity { kiosk_id: cfg.kiosk_id.clone(), hall_id: cfg.hall_id.clone() };
+    let light = set.light.clone();
     let devices = kioskd::runtime::tasks::Devices::new(set);
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, devices);
     kiosk.prepare().await.map_err(|e| e.to_string())?;
@@ -220,26 +225,101 @@ async fn run(cfg: Config, policy: Policy) -> Result<(), String> {
         });
         tokio::spawn(sync.with_health(&cfg.kiosk_id, source).run());
     }
+    let output = match cfg.display.backend.as_str() {
+        "framebuffer" => {
+            Output::Framebuffer(Box::new(Framebuffer::open(&cfg.display.device).map_err(|e| e.to_string())?))
+        }
+        "frames" => {
+            let dir = cfg.display.frames_dir.clone().unwrap_or_default();
+            std::fs::create_dir_all(&dir).map_err(|e| format!("display.frames_dir {}: {e}", dir.display()))?;
+            Output::Frames { dir, written: 0, last: Vec::new() }
+        }
+        _ => Output::None,
+    };
+    let size = Size::new(cfg.display.width, cfg.display.height);
+    let display = Display::new(output, size, cfg.display.accessible);
+    let screen = display.handle();
+    if let Some(touch) = &cfg.display.touch {
+        let taps = screen.tap_sender();
+        kioskd::display::touch::spawn(touch, screen.options().size, taps)
+            .map_err(|e| format!("display.touch {}: {e}", touch.display()))?;
+    }
+    tokio::spawn(display.run(handle.clone(), light));
     if let Some(path) = &cfg.sim.control_socket {
         let (path, handle, clock) = (path.clone(), handle.clone(), clock.clone());
         tokio::spawn(async move {
-            if let Err(e) = kioskd::control_socket::serve(&path, handle, rig, clock, link).await {
+            if let Err(e) = kioskd::control_socket::serve(&path, handle, rig, clock, link, Some(screen)).await {
                 tracing::error!(error = %e, path = %path.display(), "control socket failed");
             }
         });
     }
-    let stopper = handle.clone();
+    let notifier = Notifier::from_env();
+    if let Some(every) = notifier.ping_every() {
+        kiosk.on_alive(every, Box::new(move |status| notifier.alive(status)));
+    }
+    let signals = handle.clone();
+    let (cfg_now, path) = (cfg.clone(), config_path.to_path_buf());
     tokio::spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return,
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            tracing::error!("cannot install the signal handlers");
+            return;
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+        let mut cfg_now = cfg_now;
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+                _ = hup.recv() => {
+                    notifier.reloading(None);
+                    let status = reload(&path, &mut cfg_now, &signals);
+                    notifier.reloading(Some(&status));
+                    continue;
+                }
+            }
+            notifier.stopping("stopping after the current session");
+            signals.send(Request::Shutdown);
         }
-        stopper.send(Request::Shutdown);
     });
     tracing::info!(kiosk = %cfg.kiosk_id, hall = %cfg.hall_id, "ready");
+    notifier.ready(&kiosk.status_line());
     kiosk.run().await.map_err(|e| e.to_string())
+}
+
+/// SIGHUP: read the configuration again. The policy (fees, windows, timeouts) applies from the next
+/// session on; device, central, display and store settings need a restart, and a broken file
+/// changes nothing. Returns the status line.
+fn reload(path: &std::path::Path, current: &mut Config, kiosk: &kioskd::runtime::KioskHandle) -> String {
+    match load(path) {
+        Ok((cfg, policy)) => {
+            let restart: Vec<&str> = [
+                ("devices", format!("{:?}", cfg.devices) != format!("{:?}", current.devices)),
+                ("central", format!("{:?}", cfg.central) != format!("{:?}", current.central)),
+                ("display", format!("{:?}", cfg.display) != format!("{:?}", current.display)),
+                ("store", format!("{:?}", cfg.store) != format!("{:?}", current.store)),
+                (
+                    "identity",
+                    (&cfg.kiosk_id, &cfg.hall_id, &cfg.ticket_prefix, &cfg.data_dir)
+                        != (&current.kiosk_id, &current.hall_id, &current.ticket_prefix, &current.data_dir),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(name, changed)| changed.then_some(name))
+            .collect();
+            if !restart.is_empty() {
+                tracing::warn!(sections = %restart.join(", "), "these changes take effect at the next restart");
+            }
+            tracing::info!(version = %policy.version, "configuration reloaded");
+            let status = format!("reloaded: policy {}", policy.version);
+            kiosk.send(Request::SetPolicy(Box::new(policy)));
+            *current = cfg;
+            status
+        }
+        Err(errors) => {
+            for e in &errors {
+                tracing::error!(error = %e, "the new configuration is refused; the running one stays");
+            }
+            format!("reload refused: {} error(s) in {}", errors.len(), path.display())
+        }
+    }
 }

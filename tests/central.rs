@@ -66,6 +66,7 @@ fn kiosk(t: &TestDeck, dir: &Path, deck: &Path, no: u8, url: &str) -> KioskSetup
         serial: Vec::new(),
         kiosk_no: no,
         central: Some((url.to_string(), kiosk_token(&id))),
+        frames: None,
     }
 }
 

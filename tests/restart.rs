@@ -52,7 +52,7 @@ async fn first_run(
     let socket = dir.join("control.sock");
     let server = {
         let (socket, handle, rig, clock) = (socket.clone(), handle.clone(), rig.clone(), clock.clone());
-        tokio::spawn(async move { kioskd::control_socket::serve(&socket, handle, rig, clock, None).await })
+        tokio::spawn(async move { kioskd::control_socket::serve(&socket, handle, rig, clock, None, None).await })
     };
     let offset = clock.offset();
     let w = WalkIn::new(s.persona.as_str(), Want::Endorsement);

@@ -33,6 +33,7 @@ fn setup(
         serial,
         kiosk_no: 1,
         central: None,
+        frames: None,
     }
 }
 

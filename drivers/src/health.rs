@@ -167,6 +167,19 @@ pub enum DeviceState {
     UserError,
 }
 
+impl fmt::Display for DeviceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceState::Online => f.write_str("online"),
+            DeviceState::Busy => f.write_str("busy"),
+            DeviceState::Offline => f.write_str("offline"),
+            DeviceState::NoDevice => f.write_str("no device"),
+            DeviceState::HardwareError(k) => write!(f, "hardware error ({k})"),
+            DeviceState::UserError => f.write_str("user error"),
+        }
+    }
+}
+
 impl DeviceState {
     /// Whether a flow that needs this device can be offered.
     pub fn is_usable(self) -> bool {

@@ -22,6 +22,13 @@ pub enum Request {
         /// Button id.
         button: String,
     },
+    /// Tap the screen at a point (hit-tested against the layout the screen was drawn with).
+    Tap {
+        /// Pixels from the left.
+        x: i32,
+        /// Pixels from the top.
+        y: i32,
+    },
     /// Type a booking code on the keypad.
     EnterCode {
         /// The code.

@@ -70,6 +70,9 @@ enum Cmd {
         /// stand-in as its own process on loopback.
         #[arg(long)]
         no_scheduler: bool,
+        /// Write each distinct screen the kiosk shows as a numbered PNG (1080x1920) into DIR.
+        #[arg(long, value_name = "DIR")]
+        frames: Option<PathBuf>,
     },
     /// Start the serial devices as emulators on ptys, print their ports as JSON, and take commands
     /// (one JSON object a line) on standard input.
@@ -212,7 +215,20 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Demo { personas, script, json, data_dir, hall, speed, time_scale, verbose, wire, baud, no_scheduler } => {
+        Cmd::Demo {
+            personas,
+            script,
+            json,
+            data_dir,
+            hall,
+            speed,
+            time_scale,
+            verbose,
+            wire,
+            baud,
+            no_scheduler,
+            frames,
+        } => {
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -232,6 +248,7 @@ fn main() -> ExitCode {
                 wire,
                 baud,
                 scheduler: !no_scheduler,
+                frames,
             };
             match rt.block_on(run_demo(args)) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -256,6 +273,7 @@ struct DemoArgs {
     wire: bool,
     baud: Vec<String>,
     scheduler: bool,
+    frames: Option<PathBuf>,
 }
 
 /// Wait until the kiosk's outbox reached central, then central's counts.
@@ -362,6 +380,13 @@ async fn run_demo(a: DemoArgs) -> Result<(), String> {
         serial,
         kiosk_no: 1,
         central: central.as_ref().map(|c| (c.url(), demo::scheduler::kiosk_token(&kiosk_id))),
+        frames: match &a.frames {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("--frames {}: {e}", dir.display()))?;
+                Some(std::fs::canonicalize(dir).map_err(|e| format!("--frames {}: {e}", dir.display()))?)
+            }
+            None => None,
+        },
     };
     let kiosk = setup.start().await?;
     if central.is_some() {

@@ -46,6 +46,8 @@ pub enum Request {
     Code(String),
     /// Device health, answered.
     Health(oneshot::Sender<Vec<Health>>),
+    /// New policy data (a reloaded configuration): used from the next session on.
+    SetPolicy(Box<Policy>),
     /// Stop.
     Shutdown,
 }
@@ -95,6 +97,8 @@ impl KioskHandle {
 pub struct Kiosk {
     id: Identity,
     policy: Policy,
+    /// Policy waiting for the current session to end.
+    next_policy: Option<Policy>,
     store: Store,
     clock: Clock,
     central: std::sync::Arc<dyn Central>,
@@ -117,6 +121,10 @@ pub struct Kiosk {
     commits: u64,
     crash: Option<CrashPoint>,
     frozen_until: Option<Instant>,
+    /// Stopping (SIGTERM): the current session ends first, no new one starts; stop at the latest then.
+    stopping: Option<Instant>,
+    /// Told from the main loop that it is alive, with a status line (the systemd watchdog).
+    alive: Option<(Duration, Instant, AliveFn)>,
 }
 
 /// Why the kiosk stopped.
@@ -184,8 +192,44 @@ impl Kiosk {
             commits: 0,
             crash: None,
             frozen_until: None,
+            stopping: None,
+            alive: None,
+            next_policy: None,
         };
         (kiosk, handle)
+    }
+
+    /// Call `f` with a status line every `every` from the main loop (systemd's watchdog: a loop
+    /// that hangs stops calling it).
+    pub fn on_alive(&mut self, every: Duration, f: AliveFn) {
+        self.alive = Some((every, Instant::now(), f));
+    }
+
+    /// What the kiosk is doing, for staff (no personal data).
+    pub fn status_line(&self) -> String {
+        if self.stopping.is_some() {
+            return "stopping after the current session".into();
+        }
+        if let Some(s) = &self.session {
+            return format!("serving: {} ({})", s.flow.name(), self.screen_tx.borrow().id);
+        }
+        let down: Vec<String> =
+            self.health.values().filter(|h| !h.is_usable()).map(|h| format!("{} {}", h.kind, h.state)).collect();
+        if down.is_empty() {
+            "idle: waiting for applicants".into()
+        } else {
+            format!("idle; faulty: {}", down.join(", "))
+        }
+    }
+
+    fn ping(&mut self) {
+        let status = self.status_line();
+        if let Some((every, next, f)) = &mut self.alive
+            && Instant::now() >= *next
+        {
+            f(&status);
+            *next = Instant::now() + *every;
+        }
     }
 
     /// Crash (for tests) at this point.
@@ -241,13 +285,26 @@ impl Kiosk {
             if self.frozen_until.is_some() {
                 continue;
             }
+            if let Some(until) = self.stopping
+                && (self.session.is_none() || Instant::now() >= until)
+            {
+                break;
+            }
+            self.ping();
             let wake = self.next_wake();
             let event = tokio::select! {
                 e = self.rx.recv() => e,
                 _ = tokio::time::sleep_until(wake) => None,
             };
             match event {
-                Some(Event::Request(Request::Shutdown)) => break,
+                Some(Event::Request(Request::Shutdown)) => {
+                    if self.session.is_none() || self.stopping.is_some() {
+                        break;
+                    }
+                    tracing::info!("stopping once the current session has ended safely");
+                    self.stopping = Some(Instant::now() + STOP_GRACE);
+                    self.queue.push_back(Input::Stop);
+                }
                 Some(e) => self.on_event(e)?,
                 None => self.on_timer()?,
             }
@@ -270,6 +327,12 @@ impl Kiosk {
         }
         if let Some(f) = self.final_until {
             wake = wake.min(f);
+        }
+        if let Some(s) = self.stopping {
+            wake = wake.min(s);
+        }
+        if let Some((_, next, _)) = &self.alive {
+            wake = wake.min(*next);
         }
         wake
     }
@@ -321,6 +384,15 @@ impl Kiosk {
                 let _ = reply.send(self.health.values().cloned().collect());
             }
             Event::Request(Request::Shutdown) => {}
+            Event::Request(Request::SetPolicy(p)) => {
+                tracing::info!(version = %p.version, "new policy");
+                if self.session.is_none() {
+                    self.policy = *p;
+                    self.next_policy = None;
+                } else {
+                    self.next_policy = Some(*p);
+                }
+            }
             Event::Device { session, input, secrets } => {
                 if self.session.as_ref().is_some_and(|s| s.id == session) {
                     if let Some(s) = secrets {
@@ -563,6 +635,9 @@ impl Kiosk {
         // Dropping the secrets zeroes the templates and the photo.
         self.secrets = None;
         self.session = None;
+        if let Some(p) = self.next_policy.take() {
+            self.policy = p;
+        }
         self.deadline = None;
         self.final_until = Some(Instant::now() + self.clock.real(FINAL_SCREEN));
         let _ = self.events.send(KioskEvent::SessionEnded { summary });
@@ -619,6 +694,13 @@ impl Kiosk {
         }
     }
 }
+
+/// Told the status line from the main loop (the watchdog ping).
+pub type AliveFn = Box<dyn FnMut(&str) + Send>;
+
+/// How long a stopping kiosk waits for the current session to end (the unit's TimeoutStopSec is
+/// longer): a card write and the permit's hand-back fit well within it.
+const STOP_GRACE: Duration = Duration::from_secs(90);
 
 /// Colours flashed per face attempt.
 const FLASHES: usize = 4;

@@ -320,7 +320,7 @@ impl Session {
         ]
     }
 
-    fn close_payment(&mut self, reason: Reason) -> Vec<Effect> {
+    pub(super) fn close_payment(&mut self, reason: Reason) -> Vec<Effect> {
         self.reason = Some(reason);
         self.step = Step::EnPayClosing;
         let order_no = self.order.as_ref().map(|o| o.order_no.clone()).unwrap_or_default();

@@ -271,6 +271,8 @@ pub enum Input {
     Timeout,
     /// The daemon restarted while this session was open.
     Resume,
+    /// The daemon is stopping (SIGTERM): end as soon as it is safe.
+    Stop,
 }
 
 impl Input {
@@ -704,6 +706,21 @@ impl Session {
             && self.cancellable()
         {
             return self.refuse(Reason::Cancelled, None, ctx);
+        }
+        if input == Input::Stop {
+            // Nothing paid yet: unwind now (the permit is given back). Paying: close the order
+            // (refunded if it was paid meanwhile). Writing, printing, handing back: finish first.
+            if self.cancellable() {
+                let detail = kiosk_ui::Text::new(
+                    "本机即将关闭，请到人工窗口或稍后再来。",
+                    "This machine is closing; please go to a counter or come back later.",
+                );
+                return self.refuse(Reason::Interrupted, Some(detail), ctx);
+            }
+            if self.step == Step::EnPaying {
+                return self.close_payment(Reason::Interrupted);
+            }
+            return Vec::new();
         }
         match self.flow {
             Flow::Checkin => self.step_checkin(input, ctx),

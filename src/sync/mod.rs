@@ -297,7 +297,20 @@ impl Sync {
     /// Tell central how the devices are, if that changed (or ten minutes passed).
     async fn report_health(&self) -> Result<(), SyncError> {
         let Some((kiosk, source)) = &self.health else { return Ok(()) };
-        let devices = serde_json::to_value(source().await).unwrap_or_default();
+        // Cards and permits coming and going are not news for central: media only when it is a
+        // problem (jammed, near end, out).
+        let devices: Vec<drivers::Health> = source()
+            .await
+            .into_iter()
+            .map(|mut h| {
+                use drivers::MediaState::{Absent, AtExit, Present};
+                if matches!(h.media, Some(Present | Absent | AtExit)) {
+                    h.media = None;
+                }
+                h
+            })
+            .collect();
+        let devices = serde_json::to_value(devices).unwrap_or_default();
         let due = match &*self.reported.lock().unwrap_or_else(|e| e.into_inner()) {
             Some((last, at)) => *last != devices || at.elapsed() >= Duration::from_secs(600),
             None => true,

@@ -9,7 +9,7 @@
 //! colour with a frame taken before the flashes.
 
 use super::Image;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// An RGB colour.
 pub type Rgb = [u8; 3];
@@ -40,8 +40,14 @@ impl Challenge {
 }
 
 /// The light the screen casts on the applicant's face (shared by the display and the camera).
-#[derive(Debug, Clone, Default)]
-pub struct Illumination(Arc<Mutex<Option<Rgb>>>);
+#[derive(Debug, Clone)]
+pub struct Illumination(Arc<tokio::sync::watch::Sender<Option<Rgb>>>);
+
+impl Default for Illumination {
+    fn default() -> Self {
+        Illumination(Arc::new(tokio::sync::watch::Sender::new(None)))
+    }
+}
 
 impl Illumination {
     /// A dark screen.
@@ -50,15 +56,19 @@ impl Illumination {
     }
     /// The screen shows `colour` full-screen.
     pub fn set(&self, colour: Rgb) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(colour);
+        self.0.send_replace(Some(colour));
     }
     /// The screen shows its ordinary content again.
     pub fn clear(&self) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.0.send_replace(None);
     }
     /// What the screen shows now.
     pub fn get(&self) -> Option<Rgb> {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+        *self.0.borrow()
+    }
+    /// Be told of every change (the display repaints on it).
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<Option<Rgb>> {
+        self.0.subscribe()
     }
 }
 

@@ -34,6 +34,8 @@ pub struct KioskSetup {
     /// Central over HTTP (the scheduler stand-in): its URL and this kiosk's credential. Absent: the
     /// deck stands in for central inside kioskd.
     pub central: Option<(String, String)>,
+    /// Write each distinct screen kioskd draws as a numbered PNG here.
+    pub frames: Option<PathBuf>,
 }
 
 /// A running kioskd.
@@ -77,6 +79,9 @@ impl KioskSetup {
             prints = toml_str(&prints),
         );
         let mut config = config;
+        if let Some(dir) = &self.frames {
+            config.push_str(&format!("\n[display]\nbackend = \"frames\"\nframes_dir = {}\n", toml_str(dir)));
+        }
         if let Some((url, token)) = &self.central {
             let (url, token) = (toml::Value::String(url.clone()), toml::Value::String(token.clone()));
             config.push_str(&format!("\n[central]\nurl = {url}\ntoken = {token}\nsync_interval_ms = 300\n"));
