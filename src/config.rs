@@ -34,6 +34,10 @@ pub struct Config {
     /// The screen and touch panel.
     #[serde(default)]
     pub display: DisplayConfig,
+    /// How a face is shown to be a living one: `colour_flash` (the screen flashes colours the face
+    /// must take on) or `blink` (where the screen cannot flash; a replayed video can fool it).
+    #[serde(default)]
+    pub liveness: Liveness,
     /// Central (the national scheduler). Absent: no central link (with `sim.deck`, the deck stands in).
     pub central: Option<CentralConfig>,
     /// The simulator (when devices are simulated).
@@ -54,6 +58,17 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig { synchronous: default_sync() }
     }
+}
+
+/// The face liveness check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Liveness {
+    /// A random sequence of screen colours the face must take on.
+    #[default]
+    ColourFlash,
+    /// A blink within two seconds.
+    Blink,
 }
 
 /// The screen and its touch panel.

@@ -216,6 +216,7 @@ async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Resu
     let light = set.light.clone();
     let devices = kioskd::runtime::tasks::Devices::new(set);
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, devices);
+    kiosk.set_liveness(cfg.liveness);
     kiosk.prepare().await.map_err(|e| e.to_string())?;
     if let Some(sync) = sync {
         let h = handle.clone();

@@ -58,6 +58,8 @@ pub struct DeviceSet {
     pub photo_decoder: std::sync::Arc<dyn camera::PhotoDecoder>,
     /// The face verifier (vendor library).
     pub face_verifier: std::sync::Arc<dyn camera::FaceVerifier>,
+    /// The blink detector (vendor library).
+    pub blink_detector: std::sync::Arc<dyn camera::BlinkDetector>,
     /// The light the screen casts on the applicant's face (colour-flash liveness): the display
     /// paints it, the camera sees faces under it.
     pub light: camera::liveness::Illumination,

@@ -256,8 +256,10 @@ pub fn screen(view: &View) -> Screen {
             } else if *finger == Step::Waiting {
                 s.progress = Some(Text::new("请按压手指", "Press your finger on the scanner"));
             } else if *face == Step::Waiting {
-                s.progress =
-                    Some(Text::new("请正视摄像头，摘下口罩和眼镜", "Look at the camera, without mask or glasses"));
+                s.progress = Some(Text::new(
+                    "请正视摄像头，摘下口罩和眼镜，眨一眨眼",
+                    "Look at the camera, without mask or glasses, and blink",
+                ));
             }
             if *attempt > 1 {
                 s.body.push(Text::new(

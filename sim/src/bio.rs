@@ -62,6 +62,22 @@ fn cell_value(face: &[u8; 16], cell: usize) -> u8 {
 /// Draw a face pattern into an image of the given size; `noise` and `shift` perturb it like light
 /// and sensor noise do; `tint` multiplies each channel (the colour-flash liveness of issue 5).
 pub fn render_face(face: &[u8; 16], w: u16, h: u16, rng: Option<&mut ChaCha8Rng>, tint: [f32; 3]) -> Image {
+    render_face_eyes(face, w, h, rng, tint, false)
+}
+
+/// The cells of the face grid where the eyes are.
+const EYE_CELLS: [usize; 2] = [GRID_W + 2, GRID_W + 5];
+
+/// [`render_face`] with the eyes closed or open: a closed eye's cell is 60 levels from the open
+/// one's, so every face's blink shows.
+pub fn render_face_eyes(
+    face: &[u8; 16],
+    w: u16,
+    h: u16,
+    rng: Option<&mut ChaCha8Rng>,
+    tint: [f32; 3],
+    eyes_closed: bool,
+) -> Image {
     let (w_, h_) = (w as usize, h as usize);
     let mut rgb = vec![0u8; w_ * h_ * 3];
     let mut rng = rng;
@@ -69,7 +85,11 @@ pub fn render_face(face: &[u8; 16], w: u16, h: u16, rng: Option<&mut ChaCha8Rng>
     for y in 0..h_ {
         for x in 0..w_ {
             let cell = (y * GRID_H / h_) * GRID_W + (x * GRID_W / w_);
-            let base = cell_value(face, cell) as i16 + shift;
+            let mut value = cell_value(face, cell) as i16;
+            if eyes_closed && EYE_CELLS.contains(&cell) {
+                value += if value < 120 { 60 } else { -60 };
+            }
+            let base = value + shift;
             let n: i16 = rng.as_mut().map_or(0, |r| r.random_range(-10..=10));
             let v = (base + n).clamp(0, 255) as f32;
             let px = (y * w_ + x) * 3;
@@ -141,8 +161,12 @@ impl Default for SimFaceVerifier {
 
 impl FaceVerifier for SimFaceVerifier {
     fn verify(&self, reference: &Image, live: &Image) -> Result<FaceScore, FaceError> {
-        let a = cell_means(reference)?;
-        let b = cell_means(live)?;
+        // The eyes are left out: a blink does not change who someone is.
+        let keep = |c: [f32; GRID_W * GRID_H]| -> Vec<f32> {
+            c.iter().enumerate().filter(|(i, _)| !EYE_CELLS.contains(i)).map(|(_, v)| *v).collect()
+        };
+        let a = keep(cell_means(reference)?);
+        let b = keep(cell_means(live)?);
         let n = a.len() as f32;
         let (ma, mb) = (a.iter().sum::<f32>() / n, b.iter().sum::<f32>() / n);
         let (mut cov, mut va, mut vb) = (0f32, 0f32, 0f32);
@@ -159,6 +183,29 @@ impl FaceVerifier for SimFaceVerifier {
         }
         let r = cov / (va.sqrt() * vb.sqrt());
         Ok(FaceScore { similarity: r.max(0.0), matched: r >= self.threshold })
+    }
+}
+
+/// The simulator's blink detector (the stand-in for the vendor's): a blink is a frame whose eyes
+/// differ clearly from how they look in most frames, with open eyes before or after it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SimBlinkDetector;
+
+impl drivers::camera::BlinkDetector for SimBlinkDetector {
+    fn blinked(&self, frames: &[Image]) -> Result<bool, FaceError> {
+        let eyes: Vec<[f32; 2]> =
+            frames.iter().map(|f| cell_means(f).map(|c| EYE_CELLS.map(|i| c[i]))).collect::<Result<_, _>>()?;
+        if eyes.len() < 3 {
+            return Ok(false);
+        }
+        let median = |k: usize| {
+            let mut v: Vec<f32> = eyes.iter().map(|e| e[k]).collect();
+            v.sort_by(f32::total_cmp);
+            v[v.len() / 2]
+        };
+        let open = [median(0), median(1)];
+        let closed = eyes.iter().filter(|e| (0..2).all(|k| (e[k] - open[k]).abs() > 30.0)).count();
+        Ok(closed >= 1 && closed < eyes.len() / 2 + 1)
     }
 }
 
@@ -213,6 +260,24 @@ mod tests {
             assert!(finger_score(&a, &live_finger(&a, &mut r, 0.08)) >= FINGER_MATCH_SCORE);
             assert!(finger_score(&a, &live_finger(&b, &mut r, 0.08)) < FINGER_MATCH_SCORE);
         }
+    }
+
+    #[test]
+    fn a_blink_shows_in_a_live_face_and_never_in_a_photo() {
+        use drivers::camera::BlinkDetector;
+        let a = face_signature("00112233445566778899aabbccddeeff").unwrap();
+        let mut r = rng(5, 5);
+        let frames = |blinks: &[bool], r: &mut ChaCha8Rng| -> Vec<Image> {
+            blinks.iter().map(|&b| render_face_eyes(&a, FRAME_W, FRAME_H, Some(r), [1.0; 3], b)).collect()
+        };
+        let d = SimBlinkDetector;
+        assert!(d.blinked(&frames(&[false, false, true, false, false], &mut r)).unwrap());
+        assert!(!d.blinked(&frames(&[false; 6], &mut r)).unwrap(), "a photo never blinks");
+        assert!(!d.blinked(&frames(&[false, true], &mut r)).unwrap(), "too few frames to tell");
+        // A blinking face is still the same face.
+        let photo = SimPhotoDecoder.decode(wlt_photo(&a).as_bytes()).unwrap();
+        let closed = render_face_eyes(&a, FRAME_W, FRAME_H, Some(&mut r), [1.0; 3], true);
+        assert!(SimFaceVerifier::default().verify(&photo, &closed).unwrap().matched);
     }
 
     #[test]

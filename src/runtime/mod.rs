@@ -9,6 +9,7 @@ pub mod tasks;
 
 use crate::central::Central;
 use crate::clock::Clock;
+use crate::config::Liveness;
 use crate::policy::Policy;
 use crate::session::{Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
 use crate::store::{Store, StoreError};
@@ -99,6 +100,8 @@ pub struct Kiosk {
     policy: Policy,
     /// Policy waiting for the current session to end.
     next_policy: Option<Policy>,
+    /// How a face is shown to be a living one.
+    liveness: Liveness,
     store: Store,
     clock: Clock,
     central: std::sync::Arc<dyn Central>,
@@ -195,6 +198,7 @@ impl Kiosk {
             stopping: None,
             alive: None,
             next_policy: None,
+            liveness: Liveness::ColourFlash,
         };
         (kiosk, handle)
     }
@@ -203,6 +207,11 @@ impl Kiosk {
     /// that hangs stops calling it).
     pub fn on_alive(&mut self, every: Duration, f: AliveFn) {
         self.alive = Some((every, Instant::now(), f));
+    }
+
+    /// Check liveness this way (default: the colour flash).
+    pub fn set_liveness(&mut self, l: Liveness) {
+        self.liveness = l;
     }
 
     /// What the kiosk is doing, for staff (no personal data).
@@ -555,10 +564,15 @@ impl Kiosk {
                 Effect::VerifyFace => {
                     let photo = self.secrets.as_ref().map(|s| s.photo.clone()).unwrap_or_default();
                     let d = d.clone();
-                    // A fresh, unpredictable sequence per attempt: a recording of another cannot match.
-                    let challenge = Challenge::random(FLASHES, |k| rand::random_range(0..k));
-                    let flash = self.clock.real(FLASH);
-                    self.spawn(true, async move { (tasks::verify_face(d, photo, challenge, flash).await, None) })
+                    let check = match self.liveness {
+                        // A fresh, unpredictable sequence per attempt: a recording of another cannot match.
+                        Liveness::ColourFlash => tasks::LivenessCheck::ColourFlash(
+                            Challenge::random(FLASHES, |k| rand::random_range(0..k)),
+                            self.clock.real(FLASH),
+                        ),
+                        Liveness::Blink => tasks::LivenessCheck::Blink(BLINK_FRAMES, self.clock.real(BLINK_EVERY)),
+                    };
+                    self.spawn(true, async move { (tasks::verify_face(d, photo, check).await, None) })
                 }
                 Effect::Authorise { request } => {
                     let (central, policy) = (self.central.clone(), self.policy.clone());
@@ -706,6 +720,10 @@ const STOP_GRACE: Duration = Duration::from_secs(90);
 const FLASHES: usize = 4;
 /// How long each colour is shown before its frame is taken.
 const FLASH: Duration = Duration::from_millis(200);
+/// Frames taken to see a blink, and how far apart (about two seconds in all).
+const BLINK_FRAMES: usize = 10;
+/// See [`BLINK_FRAMES`].
+const BLINK_EVERY: Duration = Duration::from_millis(200);
 
 /// A booking at another hall today, as central knows it (within a short wait: the applicant is
 /// standing at the screen). Central's silence is "none": the cache already said so.

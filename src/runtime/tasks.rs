@@ -4,7 +4,7 @@
 use crate::session::{CardInfo, Fault, Input, PayResult, PermitInfo};
 use drivers::biometric::Biometric;
 use drivers::camera::liveness::{self, Challenge, Illumination};
-use drivers::camera::{CameraError, FaceVerifier, PhotoDecoder};
+use drivers::camera::{BlinkDetector, CameraError, FaceVerifier, PhotoDecoder};
 use drivers::endorser::EndorserError;
 use drivers::fingerprint::FingerprintError;
 use drivers::idcard::{IdCard, IdCardError, IdNumber};
@@ -51,6 +51,8 @@ pub struct Devices {
     pub face_verifier: Arc<dyn FaceVerifier>,
     /// The screen's light on the applicant's face.
     pub light: Illumination,
+    /// Blink detector.
+    pub blink_detector: Arc<dyn BlinkDetector>,
 }
 
 impl Devices {
@@ -67,6 +69,7 @@ impl Devices {
             photo_decoder: set.photo_decoder,
             face_verifier: set.face_verifier,
             light: set.light,
+            blink_detector: set.blink_detector,
         }
     }
 
@@ -196,10 +199,18 @@ impl Drop for Flashing<'_> {
     }
 }
 
-/// Capture a face, flash the challenge's colours at it (colour-flash liveness: a living face takes
-/// on each colour, a photo or a video does not), and compare the face with the card's photo. The
-/// face matches only if it is the card holder's and it followed every flash.
-pub async fn verify_face(d: Devices, photo: Biometric, challenge: Challenge, flash: Duration) -> Input {
+/// How a face is shown to be a living one.
+#[derive(Debug, Clone)]
+pub enum LivenessCheck {
+    /// Flash these colours, each for this long, and see the face take them on.
+    ColourFlash(Challenge, Duration),
+    /// Take this many frames, one every so often, and see the face blink.
+    Blink(usize, Duration),
+}
+
+/// Capture a face, check that it is a living one (a photo or a video fails), and compare it with
+/// the card's photo. The face matches only if it is the card holder's and it passed the check.
+pub async fn verify_face(d: Devices, photo: Biometric, check: LivenessCheck) -> Input {
     let reference = match d.photo_decoder.decode(photo.as_bytes()) {
         Ok(img) => img,
         // A photo the vendor library cannot decode cannot confirm anyone.
@@ -207,30 +218,47 @@ pub async fn verify_face(d: Devices, photo: Biometric, challenge: Challenge, fla
     };
     let fault = |e: &DeviceError| Input::Face { result: Err(self::fault(DeviceKind::Camera, e)) };
     loop {
-        // A face in view first: the frame the flashed ones are compared with.
+        // A face in view first: the frame the others are compared with.
         let baseline = match d.camera.lock().await.capture_face(POLL).await {
             Ok(frame) => frame,
             Err(CameraError::NoFace) => continue,
             Err(CameraError::Device(e)) => return fault(&e),
         };
-        let mut frames = Vec::with_capacity(challenge.colours.len());
+        let (colours, pause) = match &check {
+            LivenessCheck::ColourFlash(c, each) => (c.colours.clone(), *each),
+            LivenessCheck::Blink(n, every) => (Vec::with_capacity(*n), *every),
+        };
+        let wanted = match &check {
+            LivenessCheck::ColourFlash(c, _) => c.colours.len(),
+            LivenessCheck::Blink(n, _) => *n,
+        };
+        let mut frames = Vec::with_capacity(wanted);
         {
             let _lit = Flashing(&d.light);
-            for colour in &challenge.colours {
-                d.light.set(*colour);
-                tokio::time::sleep(flash).await;
+            for i in 0..wanted {
+                if let Some(colour) = colours.get(i) {
+                    d.light.set(*colour);
+                }
+                tokio::time::sleep(pause).await;
                 match d.camera.lock().await.capture_face(POLL).await {
                     Ok(frame) => frames.push(frame),
-                    // The face left during the flashes: start again.
+                    // The face left: start again.
                     Err(CameraError::NoFace) => break,
                     Err(CameraError::Device(e)) => return fault(&e),
                 }
             }
         }
-        if frames.len() < challenge.colours.len() {
+        if frames.len() < wanted {
             continue;
         }
-        let live = liveness::check(&challenge, &baseline, &frames);
+        let live = match &check {
+            LivenessCheck::ColourFlash(c, _) => liveness::check(c, &baseline, &frames).map_err(|e| e.to_string()),
+            LivenessCheck::Blink(..) => match d.blink_detector.blinked(&frames) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("no blink".to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        };
         if let Err(e) = &live {
             tracing::info!(why = %e, "liveness check failed");
         }

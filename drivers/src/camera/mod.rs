@@ -66,6 +66,13 @@ pub trait FaceVerifier: Send + Sync {
     fn verify(&self, reference: &Image, live: &Image) -> Result<FaceScore, FaceError>;
 }
 
+/// A blink detector (a vendor library): the other liveness check, where the screen cannot flash.
+/// It cannot tell a replayed video of a blinking face from a face: the colour flash can.
+pub trait BlinkDetector: Send + Sync {
+    /// Whether the face blinked in these frames (taken over a second or two).
+    fn blinked(&self, frames: &[Image]) -> Result<bool, FaceError>;
+}
+
 /// What can go wrong decoding a card photo.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhotoError {

@@ -2,7 +2,7 @@
 //! and frames are drawn from it with sensor noise.
 
 use super::{Shared, Timing, impl_sim_device, impl_sim_handle};
-use crate::bio::{FRAME_H, FRAME_W, render_face, rng};
+use crate::bio::{FRAME_H, FRAME_W, render_face_eyes, rng};
 use drivers::DeviceKind;
 use drivers::camera::liveness::{Illumination, tint_of};
 use drivers::camera::{Camera, CameraError, Image};
@@ -79,7 +79,9 @@ impl Camera for SimCamera {
                     Presentation::Live => tint_of(s.light.get()),
                     Presentation::PrintedPhoto | Presentation::ReplayedVideo => tint_of(None),
                 };
-                Some(render_face(&face, FRAME_W, FRAME_H, Some(&mut s.rng), tint))
+                // A person (and a video of one) blinks every few frames; a photo never does.
+                let blink = how != Presentation::PrintedPhoto && s.frames % 5 == 0;
+                Some(render_face_eyes(&face, FRAME_W, FRAME_H, Some(&mut s.rng), tint, blink))
             })
             .ok_or(CameraError::NoFace)
     }

@@ -263,6 +263,7 @@ impl Rig {
             payment: Box::new(super::payment::SimPaymentTerminal(self.payment.0.clone())),
             photo_decoder: Arc::new(SimPhotoDecoder),
             face_verifier: Arc::new(SimFaceVerifier::default()),
+            blink_detector: Arc::new(crate::bio::SimBlinkDetector),
             light: self.camera.0.peek(|s| s.light.clone()),
         }
     }
