@@ -291,10 +291,12 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is out of its range.
-    #[error("{path}: key `{key}`: {message}")]
+    #[error("{path}:{line}: key `{key}`: {message}")]
     Value {
         /// Path.
         path: String,
+        /// The line of the key (or of its table, when the key is missing; 1 when neither is there).
+        line: usize,
         /// Key.
         key: String,
         /// What is expected.
@@ -316,7 +318,8 @@ impl Config {
             toml::from_str(text).map_err(|e| vec![ConfigError::Parse { path: path.into(), message: e.to_string() }])?;
         let mut errors = Vec::new();
         let mut bad = |key: &str, message: &str| {
-            errors.push(ConfigError::Value { path: path.into(), key: key.into(), message: message.into() })
+            let line = line_of(text, key);
+            errors.push(ConfigError::Value { path: path.into(), line, key: key.into(), message: message.into() })
         };
         if cfg.kiosk_id.is_empty() || cfg.kiosk_id.len() > 64 {
             bad("kiosk_id", "expected 1 to 64 characters");
@@ -450,9 +453,50 @@ impl Config {
     }
 }
 
+/// The line (1-based) where a dotted key such as `devices.idcard.baud` is set in a TOML text: the
+/// key's own line, else its table's header, else 1.
+pub fn line_of(text: &str, dotted: &str) -> usize {
+    let (table, key) = match dotted.rsplit_once('.') {
+        Some((t, k)) => (t, k),
+        None => ("", dotted),
+    };
+    let mut current = String::new();
+    let mut header = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = name.trim_matches(['[', ' ']).replace(' ', "");
+            if current == table {
+                header = Some(i + 1);
+            }
+            continue;
+        }
+        let Some((k, _)) = line.split_once('=') else { continue };
+        let k = k.trim().trim_matches('"');
+        // `a.b = 1` at top level, or `b = 1` inside `[a]`.
+        let full = if current.is_empty() { k.to_string() } else { format!("{current}.{k}") };
+        if full == dotted || (current == table && k == key) {
+            return i + 1;
+        }
+    }
+    header.unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let text = "policy_file = \"p\"\nticket_prefix = \"TOOLONG\"\n\n[devices.idcard]\nbackend = \"serial\"\nbaud = 7\n";
+        let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|m| m.starts_with("k.toml:2: key `ticket_prefix`")), "{all:?}");
+        assert!(all.iter().any(|m| m.starts_with("k.toml:6: key `devices.idcard.baud`")), "{all:?}");
+        // A missing key: its table's header.
+        assert!(all.iter().any(|m| m.starts_with("k.toml:4: key `devices.idcard.port`")), "{all:?}");
+        assert_eq!(line_of("a = 1\n[x]\n b = 2\n", "x.b"), 3);
+        assert_eq!(line_of("", "nowhere"), 1);
+    }
 
     #[test]
     fn minimal_config_has_working_defaults() {
