@@ -34,12 +34,18 @@ pub struct Config {
     /// The screen and touch panel.
     #[serde(default)]
     pub display: DisplayConfig,
+    /// The staff socket (kioskctl).
+    #[serde(default)]
+    pub staff: StaffConfig,
     /// How a face is shown to be a living one: `colour_flash` (the screen flashes colours the face
     /// must take on) or `blink` (where the screen cannot flash; a replayed video can fool it).
     #[serde(default)]
     pub liveness: Liveness,
     /// Central (the national scheduler). Absent: no central link (with `sim.deck`, the deck stands in).
     pub central: Option<CentralConfig>,
+    /// The Prometheus metrics endpoint. Absent (or no `listen`): no metrics server.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// The simulator (when devices are simulated).
     #[serde(default)]
     pub sim: SimConfig,
@@ -58,6 +64,32 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig { synchronous: default_sync() }
     }
+}
+
+/// The staff socket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    /// Where kioskctl finds the daemon.
+    #[serde(default = "default_staff_socket")]
+    pub socket: PathBuf,
+    /// The group whose members may use it.
+    #[serde(default = "default_staff_group")]
+    pub group: String,
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        StaffConfig { socket: default_staff_socket(), group: default_staff_group() }
+    }
+}
+
+/// Where kioskctl and kioskd meet by default.
+pub fn default_staff_socket() -> PathBuf {
+    PathBuf::from("/run/kioskd/kioskctl.sock")
+}
+fn default_staff_group() -> String {
+    "kiosk-staff".into()
 }
 
 /// The face liveness check.
@@ -122,6 +154,17 @@ fn default_width() -> u32 {
 }
 fn default_height() -> u32 {
     1920
+}
+
+/// The metrics endpoint: `GET /metrics` in Prometheus text format (see `crate::metrics`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Address and port to serve on, e.g. `127.0.0.1:9464`; absent: no metrics server.
+    pub listen: Option<String>,
+    /// Allow a `listen` address other than loopback (the figures then reach the hall's network).
+    #[serde(default)]
+    pub allow_remote: bool,
 }
 
 /// The link to central.
@@ -420,6 +463,16 @@ impl Config {
                 bad("central.sync_interval_ms", "expected 100 to 600000 milliseconds");
             }
         }
+        if let Some(listen) = &cfg.metrics.listen {
+            match listen.parse::<std::net::SocketAddr>() {
+                Err(_) => bad("metrics.listen", "expected an address and port like 127.0.0.1:9464"),
+                Ok(a) if !a.ip().is_loopback() && !cfg.metrics.allow_remote => bad(
+                    "metrics.listen",
+                    "expected a loopback address like 127.0.0.1:9464 (or set `allow_remote = true`)",
+                ),
+                Ok(_) => {}
+            }
+        }
         if !(cfg.sim.time_scale.is_finite() && cfg.sim.time_scale >= 0.01 && cfg.sim.time_scale <= 10_000.0) {
             bad("sim.time_scale", "expected a number from 0.01 to 10000");
         }
@@ -488,7 +541,8 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_line() {
-        let text = "policy_file = \"p\"\nticket_prefix = \"TOOLONG\"\n\n[devices.idcard]\nbackend = \"serial\"\nbaud = 7\n";
+        let text =
+            "policy_file = \"p\"\nticket_prefix = \"TOOLONG\"\n\n[devices.idcard]\nbackend = \"serial\"\nbaud = 7\n";
         let all: Vec<String> = Config::parse(text, "k.toml").unwrap_err().iter().map(|e| e.to_string()).collect();
         assert!(all.iter().any(|m| m.starts_with("k.toml:2: key `ticket_prefix`")), "{all:?}");
         assert!(all.iter().any(|m| m.starts_with("k.toml:6: key `devices.idcard.baud`")), "{all:?}");

@@ -19,5 +19,6 @@ pub mod policy;
 pub mod probe;
 pub mod runtime;
 pub mod session;
+pub mod staff;
 pub mod store;
 pub mod sync;

@@ -246,6 +246,16 @@ async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Resu
             .map_err(|e| format!("display.touch {}: {e}", touch.display()))?;
     }
     tokio::spawn(display.run(handle.clone(), light));
+    {
+        let staff = kioskd::staff::StaffSocket { path: cfg.staff.socket.clone(), group: cfg.staff.group.clone() };
+        let (kiosk, link) = (handle.clone(), link.clone());
+        tokio::spawn(async move {
+            let path = staff.path.clone();
+            if let Err(e) = kioskd::staff::serve(staff, kiosk, link).await {
+                tracing::error!(path = %path.display(), error = %e, "no staff socket: kioskctl cannot reach this kiosk");
+            }
+        });
+    }
     if let Some(path) = &cfg.sim.control_socket {
         let (path, handle, clock) = (path.clone(), handle.clone(), clock.clone());
         tokio::spawn(async move {

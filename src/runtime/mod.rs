@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Liveness;
 use crate::policy::Policy;
 use crate::session::{Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
+use crate::staff::protocol::{Command as StaffCommand, Consumable, Reply, SessionStatus, Status};
 use crate::store::{Store, StoreError};
 use drivers::camera::liveness::Challenge;
 use drivers::{DeviceKind, Health};
@@ -49,6 +50,8 @@ pub enum Request {
     Health(oneshot::Sender<Vec<Health>>),
     /// New policy data (a reloaded configuration): used from the next session on.
     SetPolicy(Box<Policy>),
+    /// A staff command (kioskctl), answered.
+    Staff(StaffCommand, oneshot::Sender<Reply>),
     /// Stop.
     Shutdown,
 }
@@ -102,6 +105,10 @@ pub struct Kiosk {
     next_policy: Option<Policy>,
     /// How a face is shown to be a living one.
     liveness: Liveness,
+    /// Draining (kioskctl drain): the current session finishes, no new one starts.
+    draining: bool,
+    /// When the kiosk started.
+    started: Instant,
     store: Store,
     clock: Clock,
     central: std::sync::Arc<dyn Central>,
@@ -199,6 +206,8 @@ impl Kiosk {
             alive: None,
             next_policy: None,
             liveness: Liveness::ColourFlash,
+            draining: false,
+            started: Instant::now(),
         };
         (kiosk, handle)
     }
@@ -218,6 +227,9 @@ impl Kiosk {
     pub fn status_line(&self) -> String {
         if self.stopping.is_some() {
             return "stopping after the current session".into();
+        }
+        if self.draining && self.session.is_none() {
+            return "drained: out of service for maintenance".into();
         }
         if let Some(s) = &self.session {
             return format!("serving: {} ({})", s.flow.name(), self.screen_tx.borrow().id);
@@ -393,6 +405,7 @@ impl Kiosk {
                 let _ = reply.send(self.health.values().cloned().collect());
             }
             Event::Request(Request::Shutdown) => {}
+            Event::Request(Request::Staff(cmd, reply)) => self.staff(cmd, reply)?,
             Event::Request(Request::SetPolicy(p)) => {
                 tracing::info!(version = %p.version, "new policy");
                 if self.session.is_none() {
@@ -442,7 +455,7 @@ impl Kiosk {
             "endorse" => Flow::Endorsement,
             _ => return Ok(()),
         };
-        if availability::flow(flow, &self.health, &self.policy).is_some() {
+        if self.draining || availability::flow(flow, &self.health, &self.policy).is_some() {
             // Out of service: the button is disabled; a stale touch changes nothing.
             self.show(self.home_view());
             return Ok(());
@@ -459,6 +472,18 @@ impl Kiosk {
 
     /// Step the machine with one input, journal, then act.
     fn feed(&mut self, input: Input) -> Result<(), RunError> {
+        if self.session.is_none() {
+            return Ok(());
+        }
+        let used = match &input {
+            Input::Printed { result: Ok(()) } => Some("paper"),
+            Input::Written { result: Ok(()) } => Some("cards"),
+            Input::Retained { result: Ok(()) } => Some("retained"),
+            _ => None,
+        };
+        if let Some(name) = used {
+            self.store.bump(name)?;
+        }
         let Some(session) = self.session.as_mut() else { return Ok(()) };
         let now = self.clock.now();
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
@@ -685,7 +710,126 @@ impl Kiosk {
     }
 
     fn home_view(&self) -> View {
+        if self.draining {
+            return View::OutOfService {
+                why: kiosk_ui::Text::new("维护中，请到人工窗口办理", "Under maintenance: please go to a counter"),
+            };
+        }
         availability::home(&self.health, &self.policy)
+    }
+
+    /// A staff command. Answers go back on `reply`; device work runs as a task.
+    fn staff(&mut self, cmd: StaffCommand, reply: oneshot::Sender<Reply>) -> Result<(), RunError> {
+        let ok = |m: &str| Reply::Ok { message: m.to_string() };
+        let answer = match cmd {
+            StaffCommand::Status => Reply::Status(Box::new(self.staff_status()?)),
+            StaffCommand::Drain => {
+                self.draining = true;
+                self.store.audit("drain", &self.id.kiosk_id, self.clock.now())?;
+                if self.session.is_none() && self.final_until.is_none() {
+                    self.show(self.home_view());
+                }
+                ok(if self.session.is_some() {
+                    "draining: the current session finishes, then out of service"
+                } else {
+                    "out of service"
+                })
+            }
+            StaffCommand::Resume => {
+                self.draining = false;
+                self.store.audit("resume", &self.id.kiosk_id, self.clock.now())?;
+                if self.session.is_none() && self.final_until.is_none() {
+                    self.show(self.home_view());
+                }
+                ok("in service")
+            }
+            StaffCommand::Consumables => Reply::Consumables { items: self.consumables()? },
+            StaffCommand::ConsumablesReset { name } => {
+                if self.store.reset_consumable(&name, self.clock.now())? {
+                    ok(&format!("{name}: counting from zero"))
+                } else {
+                    Reply::Error { message: format!("no consumable {name:?}: paper, cards or retained") }
+                }
+            }
+            StaffCommand::AuditExport { from, to } => {
+                Reply::Audit { records: self.store.audit_range(from.as_deref(), to.as_deref())? }
+            }
+            StaffCommand::AuditVerify => match self.store.verify_audit()? {
+                Ok(n) => Reply::AuditVerified { records: n, broken: None },
+                Err(e) => Reply::AuditVerified { records: 0, broken: Some(e) },
+            },
+            StaffCommand::Selftest { device } => {
+                if self.session.is_some() {
+                    Reply::Error { message: "a session is in progress: drain first".into() }
+                } else {
+                    let d = self.devices.clone();
+                    let kinds: Vec<DeviceKind> = device.map_or_else(|| DeviceKind::ALL.to_vec(), |k| vec![k]);
+                    let prints = kinds.contains(&DeviceKind::Receipt);
+                    if prints {
+                        self.store.bump("paper")?;
+                    }
+                    tokio::spawn(async move {
+                        let _ = reply.send(Reply::Selftest { results: tasks::selftest(d, kinds).await });
+                    });
+                    return Ok(());
+                }
+            }
+            StaffCommand::Reset { device } => {
+                if self.session.is_some() {
+                    Reply::Error { message: "a session is in progress: drain first".into() }
+                } else {
+                    let d = self.devices.clone();
+                    tokio::spawn(async move {
+                        let r = match d.reset(device).await {
+                            Ok(()) => Reply::Ok { message: format!("{device} reset") },
+                            Err(e) => Reply::Error { message: format!("{device}: {e}") },
+                        };
+                        let _ = reply.send(r);
+                    });
+                    self.poll_health();
+                    return Ok(());
+                }
+            }
+        };
+        let _ = reply.send(answer);
+        Ok(())
+    }
+
+    fn consumables(&self) -> Result<Vec<Consumable>, RunError> {
+        let left = |k: DeviceKind| self.health.get(&k).and_then(|h| h.consumable_left);
+        Ok(self
+            .store
+            .consumables()?
+            .into_iter()
+            .map(|(name, used, reset_at)| {
+                let device_left = match name.as_str() {
+                    "paper" => left(DeviceKind::Receipt),
+                    "cards" => left(DeviceKind::Endorser),
+                    "retained" => self.health.get(&DeviceKind::Endorser).and_then(|h| h.retained),
+                    _ => None,
+                };
+                Consumable { name, used, reset_at, device_left }
+            })
+            .collect())
+    }
+
+    fn staff_status(&self) -> Result<Status, RunError> {
+        Ok(Status {
+            version: env!("CARGO_PKG_VERSION").into(),
+            uptime_s: self.started.elapsed().as_secs(),
+            kiosk: self.id.kiosk_id.clone(),
+            hall: self.id.hall_id.clone(),
+            activity: self.status_line(),
+            draining: self.draining,
+            session: self
+                .session
+                .as_ref()
+                .map(|s| SessionStatus { flow: s.flow.name().into(), step: self.screen_tx.borrow().id.clone() }),
+            devices: self.health.values().cloned().collect(),
+            consumables: self.consumables()?,
+            link: None,
+            outbox_pending: self.store.counts()?.outbox_pending,
+        })
     }
 
     fn show(&mut self, view: View) {

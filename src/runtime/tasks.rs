@@ -87,6 +87,46 @@ impl Devices {
     }
 }
 
+impl Devices {
+    /// Bring one device back to idle.
+    pub async fn reset(&self, kind: DeviceKind) -> Result<(), DeviceError> {
+        match kind {
+            DeviceKind::IdCard => self.idcard.lock().await.reset().await,
+            DeviceKind::Permit => self.permit.lock().await.reset().await,
+            DeviceKind::Fingerprint => self.fingerprint.lock().await.reset().await,
+            DeviceKind::Camera => self.camera.lock().await.reset().await,
+            DeviceKind::Endorser => self.endorser.lock().await.reset().await,
+            DeviceKind::Receipt => self.receipt.lock().await.reset().await,
+            DeviceKind::Payment => self.payment.lock().await.reset().await,
+        }
+    }
+}
+
+/// Probe devices for staff; the receipt printer also prints a test ticket.
+pub async fn selftest(d: Devices, kinds: Vec<DeviceKind>) -> Vec<crate::staff::protocol::SelfTest> {
+    let mut out = Vec::new();
+    for kind in kinds {
+        let health = d.health(kind).await;
+        let mut ok = health.is_usable();
+        let mut note = None;
+        if kind == DeviceKind::Receipt && ok {
+            let doc = drivers::receipt::Document::new()
+                .styled("打印测试 Test print", drivers::receipt::Align::Centre, 2, true)
+                .line(format!("kioskd {}", env!("CARGO_PKG_VERSION")))
+                .qr("KIOSKD-TEST-PRINT");
+            match d.receipt.lock().await.print(&doc).await {
+                Ok(()) => note = Some("test ticket printed".into()),
+                Err(e) => {
+                    ok = false;
+                    note = Some(format!("test print failed: {e}"));
+                }
+            }
+        }
+        out.push(crate::staff::protocol::SelfTest { device: kind, health, ok, note });
+    }
+    out
+}
+
 /// A device error as the session sees it.
 pub fn fault(device: DeviceKind, e: &DeviceError) -> Fault {
     Fault { device, fault: e.fault(), message: e.to_string() }

@@ -346,6 +346,48 @@ impl Store {
         })
     }
 
+    /// Count one use of a consumable (`paper`, `cards`, `retained`).
+    pub fn bump(&mut self, name: &str) -> Result<()> {
+        self.conn.execute("UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
+        Ok(())
+    }
+
+    /// Consumables: (name, used since reset, reset at).
+    pub fn consumables(&self) -> Result<Vec<(String, u64, Option<String>)>> {
+        let mut st = self.conn.prepare("SELECT name, used, reset_at FROM consumables ORDER BY name")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A consumable was refilled: count from zero (audited). `false` if there is no such consumable.
+    pub fn reset_consumable(&mut self, name: &str, now: DateTime<FixedOffset>) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE consumables SET used = 0, reset_at = ?2 WHERE name = ?1",
+            params![name, now.to_rfc3339()],
+        )?;
+        if n > 0 {
+            append_audit(&tx, &now.to_rfc3339(), "consumable_reset", name)?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Audit records between two times (RFC 3339, inclusive; absent: open), oldest first.
+    pub fn audit_range(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<serde_json::Value>> {
+        let mut st = self.conn.prepare(
+            "SELECT seq, at, action, detail, prev_hash, hash FROM audit
+             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2) ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![from, to], |r| {
+            Ok(serde_json::json!({
+                "seq": r.get::<_, i64>(0)?, "at": r.get::<_, String>(1)?, "action": r.get::<_, String>(2)?,
+                "detail": r.get::<_, String>(3)?, "prev_hash": r.get::<_, String>(4)?, "hash": r.get::<_, String>(5)?,
+            }))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The raw connection, for tests and tools that inspect the store.
     pub fn connection(&self) -> &Connection {
         &self.conn

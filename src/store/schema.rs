@@ -120,6 +120,17 @@ pub fn migrations() -> Migrations<'static> {
         CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered_at IS NULL AND rejected IS NULL;
         "#,
         ),
+        M::up(
+            r#"
+        -- Consumables counted since staff last refilled them (kioskctl consumables).
+        CREATE TABLE consumables (
+            name        TEXT PRIMARY KEY,         -- paper, cards, retained
+            used        INTEGER NOT NULL DEFAULT 0,
+            reset_at    TEXT
+        );
+        INSERT INTO consumables (name) VALUES ('paper'), ('cards'), ('retained');
+        "#,
+        ),
     ])
 }
 

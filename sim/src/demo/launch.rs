@@ -79,6 +79,8 @@ impl KioskSetup {
             prints = toml_str(&prints),
         );
         let mut config = config;
+        // Each kiosk its own staff socket (kioskctl --socket DATA_DIR/kioskctl.sock).
+        config.push_str(&format!("\n[staff]\nsocket = {}\n", toml_str(&self.data_dir.join("kioskctl.sock"))));
         if let Some(dir) = &self.frames {
             config.push_str(&format!("\n[display]\nbackend = \"frames\"\nframes_dir = {}\n", toml_str(dir)));
         }
