@@ -58,12 +58,19 @@ pub struct StoreConfig {
     /// SQLite `synchronous`: `full` (survives power loss; the default) or `normal`.
     #[serde(default = "default_sync")]
     pub synchronous: String,
+    /// Days personal data is kept (sessions, delivered events, permit numbers); purged daily.
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { synchronous: default_sync() }
+        StoreConfig { synchronous: default_sync(), retention_days: default_retention() }
     }
+}
+
+fn default_retention() -> u32 {
+    30
 }
 
 /// The staff socket.
@@ -387,6 +394,9 @@ impl Config {
             ("permit", &cfg.devices.permit),
             ("endorser", &cfg.devices.endorser),
             ("camera", &cfg.devices.camera),
+        if !(1..=3650).contains(&cfg.store.retention_days) {
+            bad("store.retention_days", "expected 1 to 3650 days");
+        }
         ] {
             let Some(d) = dev else { continue };
             let links = match name {

@@ -109,6 +109,10 @@ pub struct Kiosk {
     draining: bool,
     /// When the kiosk started.
     started: Instant,
+    /// Personal data is kept this long.
+    retention: chrono::Duration,
+    /// The next retention purge.
+    next_purge: Instant,
     store: Store,
     clock: Clock,
     central: std::sync::Arc<dyn Central>,
@@ -208,6 +212,8 @@ impl Kiosk {
             liveness: Liveness::ColourFlash,
             draining: false,
             started: Instant::now(),
+            retention: chrono::Duration::days(30),
+            next_purge: Instant::now(),
         };
         (kiosk, handle)
     }
@@ -216,6 +222,21 @@ impl Kiosk {
     /// that hangs stops calling it).
     pub fn on_alive(&mut self, every: Duration, f: AliveFn) {
         self.alive = Some((every, Instant::now(), f));
+    }
+
+    /// Keep personal data this many days (default 30); purged at start and then daily.
+    pub fn set_retention(&mut self, days: u32) {
+        self.retention = chrono::Duration::days(i64::from(days));
+    }
+
+    fn purge(&mut self) -> Result<(), RunError> {
+        let now = self.clock.now();
+        let p = self.store.purge(now - self.retention, now.date_naive(), now)?;
+        if p != crate::store::Purged::default() {
+            tracing::info!(purged = ?p, "personal data past its retention removed");
+        }
+        self.next_purge = Instant::now() + self.clock.real(Duration::from_secs(24 * 3600));
+        Ok(())
     }
 
     /// Check liveness this way (default: the colour flash).
@@ -355,11 +376,14 @@ impl Kiosk {
         if let Some((_, next, _)) = &self.alive {
             wake = wake.min(*next);
         }
-        wake
+        wake.min(self.next_purge)
     }
 
     fn on_timer(&mut self) -> Result<(), RunError> {
         let now = Instant::now();
+        if now >= self.next_purge {
+            self.purge()?;
+        }
         if now >= self.next_health {
             self.poll_health();
         }

@@ -44,6 +44,23 @@ pub struct Store {
     prefix: String,
 }
 
+/// What a retention purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Closed sessions.
+    pub sessions: usize,
+    /// Their journal rows.
+    pub journal: usize,
+    /// Delivered outbox events.
+    pub events: usize,
+    /// Tickets.
+    pub tickets: usize,
+    /// Bookings of past days.
+    pub bookings: usize,
+    /// Endorsements whose permit number was masked.
+    pub masked: usize,
+}
+
 /// Figures for tests, status and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -346,6 +363,48 @@ impl Store {
         })
     }
 
+    /// Retention: forget personal data older than `cutoff` (closed sessions and their journal,
+    /// delivered outbox events, tickets), bookings of days before `today`, and mask the permit
+    /// numbers of old endorsements (the issue record itself is kept). Open sessions and events not
+    /// yet delivered are never touched. Audited with the counts.
+    pub fn purge(
+        &mut self,
+        cutoff: DateTime<FixedOffset>,
+        today: NaiveDate,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Purged> {
+        let c = cutoff.to_rfc3339();
+        let tx = self.conn.transaction()?;
+        let journal = tx.execute(
+            "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions WHERE open = 0 AND updated_at < ?1)",
+            params![c],
+        )?;
+        let sessions = tx.execute("DELETE FROM sessions WHERE open = 0 AND updated_at < ?1", params![c])?;
+        let events =
+            tx.execute("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?1", params![c])?;
+        let tickets = tx.execute("DELETE FROM tickets WHERE issued_at < ?1", params![c])?;
+        let bookings = tx.execute("DELETE FROM bookings WHERE day < ?1", params![today.to_string()])?;
+        let old: Vec<(String, String)> = {
+            let mut st = tx.prepare(
+                "SELECT issue_key, permit_no FROM endorsements WHERE updated_at < ?1 AND status != 'intent'",
+            )?;
+            st.query_map(params![c], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        let mut masked = 0;
+        for (key, permit) in old {
+            let m = drivers::idcard::mask_id(&permit);
+            if m != permit {
+                masked += tx.execute("UPDATE endorsements SET permit_no = ?2 WHERE issue_key = ?1", params![key, m])?;
+            }
+        }
+        let p = Purged { sessions, journal, events, tickets, bookings, masked };
+        if p != Purged::default() {
+            append_audit(&tx, &now.to_rfc3339(), "purge", &format!("{p:?} older than {c}"))?;
+        }
+        tx.commit()?;
+        Ok(p)
+    }
+
     /// Count one use of a consumable (`paper`, `cards`, `retained`).
     pub fn bump(&mut self, name: &str) -> Result<()> {
         self.conn.execute("UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
@@ -447,6 +506,52 @@ fn effect_name(e: &Effect) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn retention_purges_old_personal_data_and_keeps_what_is_owed() {
+        let mut s = super::Store::open_in_memory("k1", "A").unwrap();
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        let (old, new) = ("2026-09-01T10:00:00+08:00", "2026-11-20T10:00:00+08:00");
+        let c = &s.conn;
+        for (id, open, t) in [("s-old", 0, old), ("s-open", 1, old), ("s-new", 0, new)] {
+            c.execute(
+                "INSERT INTO sessions (id, flow, step, state, open, started_at, updated_at) VALUES (?1, 'checkin', 'x', '{\"name\":\"张三\"}', ?2, ?3, ?3)",
+                rusqlite::params![id, open, t],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, 1, ?2, 'i', 's', '[]')",
+                rusqlite::params![id, t],
+            )
+            .unwrap();
+        }
+        for (key, delivered) in [("e-old", Some(old)), ("e-pending", None)] {
+            c.execute(
+                "INSERT INTO outbox (key, kind, payload, created_at, delivered_at) VALUES (?1, 'checkin', '{}', ?2, ?3)",
+                rusqlite::params![key, old, delivered],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO endorsements VALUES ('k', 's-old', 'CS12345678', 'HK', '2026-09-01', '2026-12-01', 1500, 'o', 'written', ?1)",
+            rusqlite::params![old],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO bookings (code, hall, id_number, day, slot_start, slot_end, business) VALUES ('B1', 'h', 'x', '2026-11-19', '09:00', '09:30', 'r')",
+            [],
+        )
+        .unwrap();
+        let p = s.purge(at("2026-10-22T10:00:00+08:00"), at(new).date_naive(), at(new)).unwrap();
+        assert_eq!((p.sessions, p.journal, p.events, p.bookings, p.masked), (1, 1, 1, 1, 1), "{p:?}");
+        let one = |sql: &str| s.conn.query_row(sql, [], |r| r.get::<_, String>(0)).unwrap();
+        assert_eq!(one("SELECT group_concat(id) FROM (SELECT id FROM sessions ORDER BY id)"), "s-new,s-open");
+        assert_eq!(one("SELECT group_concat(key) FROM outbox"), "e-pending", "undelivered events stay");
+        assert_eq!(one("SELECT permit_no FROM endorsements"), "**********");
+        assert!(s.verify_audit().unwrap().is_ok());
+        let again = s.purge(at("2026-10-22T10:00:00+08:00"), at(new).date_naive(), at(new)).unwrap();
+        assert_eq!(again, super::Purged::default(), "nothing left to purge");
+    }
+
     use super::*;
 
     fn now() -> DateTime<FixedOffset> {

@@ -108,7 +108,13 @@ impl KioskSetup {
         let _ = std::fs::remove_file(&socket);
         let mut cmd = Command::new(&self.kioskd);
         cmd.arg("run").arg("--config").arg(&config).stdin(Stdio::null()).kill_on_drop(true);
-        if !self.verbose {
+        if let Some(log) = log {
+            let file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+            cmd.stderr(file);
+            cmd.env("KIOSKD_LOG", "debug");
+            // Not the journal: the file is what the test reads.
+            cmd.env("KIOSKD_LOG_TO", "stderr");
+        } else if !self.verbose {
             cmd.stderr(Stdio::null());
             cmd.env("KIOSKD_LOG", "warn");
         }
@@ -120,6 +126,11 @@ impl KioskSetup {
             if tokio::net::UnixStream::connect(&socket).await.is_ok() {
                 return Ok(RunningKiosk { child, socket, config });
             }
+        self.start_logging(None).await
+    }
+
+    /// [`KioskSetup::start`], with kioskd's whole log (debug level) written to `log`.
+    pub async fn start_logging(&self, log: Option<&Path>) -> Result<RunningKiosk, String> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Err("kioskd did not open its control socket within 6 s".into())
