@@ -14,6 +14,7 @@ pub mod config;
 pub mod control_socket;
 pub mod display;
 pub mod documents;
+pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod probe;

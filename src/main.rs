@@ -259,6 +259,7 @@ async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Resu
             .map_err(|e| format!("display.touch {}: {e}", touch.display()))?;
     }
     tokio::spawn(display.run(handle.clone(), light));
+    kioskd::metrics::spawn(&cfg.metrics, handle.clone(), link.clone(), clock.clone()).await;
     {
         let staff = kioskd::staff::StaffSocket { path: cfg.staff.socket.clone(), group: cfg.staff.group.clone() };
         let (kiosk, link) = (handle.clone(), link.clone());
