@@ -387,6 +387,9 @@ impl Config {
         if !matches!(cfg.store.synchronous.as_str(), "full" | "normal") {
             bad("store.synchronous", "expected \"full\" or \"normal\"");
         }
+        if !(1..=3650).contains(&cfg.store.retention_days) {
+            bad("store.retention_days", "expected 1 to 3650 days");
+        }
         for (name, dev) in [
             ("idcard", &cfg.devices.idcard),
             ("fingerprint", &cfg.devices.fingerprint),
@@ -394,9 +397,6 @@ impl Config {
             ("permit", &cfg.devices.permit),
             ("endorser", &cfg.devices.endorser),
             ("camera", &cfg.devices.camera),
-        if !(1..=3650).contains(&cfg.store.retention_days) {
-            bad("store.retention_days", "expected 1 to 3650 days");
-        }
         ] {
             let Some(d) = dev else { continue };
             let links = match name {

@@ -103,6 +103,11 @@ impl KioskSetup {
 
     /// Start kioskd and wait until its control socket answers.
     pub async fn start(&self) -> Result<RunningKiosk, String> {
+        self.start_logging(None).await
+    }
+
+    /// [`KioskSetup::start`], with kioskd's whole log (debug level) written to `log`.
+    pub async fn start_logging(&self, log: Option<&Path>) -> Result<RunningKiosk, String> {
         let config = self.write_config()?;
         let socket = self.data_dir.join("control.sock");
         let _ = std::fs::remove_file(&socket);
@@ -126,11 +131,6 @@ impl KioskSetup {
             if tokio::net::UnixStream::connect(&socket).await.is_ok() {
                 return Ok(RunningKiosk { child, socket, config });
             }
-        self.start_logging(None).await
-    }
-
-    /// [`KioskSetup::start`], with kioskd's whole log (debug level) written to `log`.
-    pub async fn start_logging(&self, log: Option<&Path>) -> Result<RunningKiosk, String> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Err("kioskd did not open its control socket within 6 s".into())
