@@ -123,6 +123,7 @@ pub struct Metrics {
     registry: Registry,
     sessions: Family<Labels<2>, Counter>,
     refusals: Family<Labels<1>, Counter>,
+    ratings: Family<Labels<2>, Counter>,
     steps: Family<Labels<1>, Histogram, fn() -> Histogram>,
     session_time: Family<Labels<1>, Histogram, fn() -> Histogram>,
     device_state: Family<Labels<2>, Gauge>,
@@ -147,6 +148,7 @@ impl Metrics {
             registry: Registry::default(),
             sessions: Family::default(),
             refusals: Family::default(),
+            ratings: Family::default(),
             steps: Family::new_with_constructor(step_histogram as fn() -> Histogram),
             session_time: Family::new_with_constructor(session_histogram as fn() -> Histogram),
             device_state: Family::default(),
@@ -171,6 +173,7 @@ impl Metrics {
         r.register("kioskd_build", "kioskd's version", Info::new([("version", env!("CARGO_PKG_VERSION"))]));
         r.register("kioskd_sessions", "Sessions ended, by flow and outcome", m.sessions.clone());
         r.register("kioskd_refusals", "Sessions refused, by reason code", m.refusals.clone());
+        r.register("kioskd_ratings", "Satisfaction ratings applicants gave, by flow", m.ratings.clone());
         r.register(
             "kioskd_step_duration_seconds",
             "Time an applicant spent on each screen of a session",
@@ -222,6 +225,15 @@ impl Metrics {
         match event {
             KioskEvent::Screen { screen } => self.on_screen(&screen.id, now),
             KioskEvent::SessionEnded { summary } => self.on_end(summary, now),
+            KioskEvent::Rated { flow, rating } => {
+                let rating = match rating.as_str() {
+                    "good" => "good",
+                    "ok" => "ok",
+                    "bad" => "bad",
+                    _ => "other",
+                };
+                self.ratings.get_or_create(&[("flow", flow_label(flow)), ("rating", rating)]).inc();
+            }
         }
     }
 

@@ -88,7 +88,11 @@ async fn walk_ins_show_in_the_metrics_and_no_person_does() {
     // A check-in that gets a ticket, and one with no booking.
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
     let walkins = [
-        WalkIn { at: Some("08:50".into()), ..WalkIn::new(t.id("checkin_ok"), Want::Checkin) },
+        WalkIn {
+            at: Some("08:50".into()),
+            rating: Some("good".into()),
+            ..WalkIn::new(t.id("checkin_ok"), Want::Checkin)
+        },
         WalkIn { at: Some("09:37".into()), ..WalkIn::new(t.id("no_booking"), Want::Checkin) },
     ];
     let mut walker = Walker::connect(&socket, &t.deck, offset).await.expect("walker");
@@ -115,6 +119,8 @@ async fn walk_ins_show_in_the_metrics_and_no_person_does() {
     assert_eq!(sample(&body, refused), Some(1.0), "{body}");
     assert!(!body.contains("outcome=\"issued\""), "{body}");
     assert_eq!(sample(&body, "kioskd_refusals_total{reason=\"no_booking\"}"), Some(1.0), "{body}");
+    // The first applicant rated the service on their last screen.
+    assert_eq!(sample(&body, "kioskd_ratings_total{flow=\"checkin\",rating=\"good\"}"), Some(1.0), "{body}");
     assert!(body.contains("# TYPE kioskd_sessions_total counter\n"), "{body}");
     assert!(body.contains("# TYPE kioskd_step_duration_seconds histogram\n"), "{body}");
     let verify = sample(&body, "kioskd_step_duration_seconds_count{step=\"verify\"}");

@@ -53,8 +53,8 @@ fn cases(t: &TestDeck) -> Vec<(WalkIn, &'static str, Option<&'static str>)> {
     let c = |role: &str| walk(t.id(role), Want::Checkin);
     let e = |role: &str| walk(t.id(role), Want::Endorsement);
     vec![
-        (at(c("checkin_ok"), "08:50"), "ticket", None),
-        (at(c("too_late"), "09:35"), "refused", Some("too_late")),
+        (WalkIn { rating: Some("good".into()), ..at(c("checkin_ok"), "08:50") }, "ticket", None),
+        (WalkIn { rating: Some("bad".into()), ..at(c("too_late"), "09:35") }, "refused", Some("too_late")),
         (WalkIn { using: Using::Code, ..at(c("checkin_code"), "09:36") }, "ticket", None),
         (at(c("no_booking"), "09:37"), "refused", Some("no_booking")),
         (at(c("other_hall"), "09:38"), "refused", Some("other_hall")),
@@ -163,6 +163,10 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     assert_eq!(one("SELECT COUNT(*) FROM payments WHERE status = 'refunded'"), 1);
     assert_eq!(one("SELECT COUNT(*) FROM payments WHERE status = 'declined'"), 1);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'checkin'"), 5);
+    // The two who rated the service: counted, without who they were.
+    assert_eq!(one("SELECT COUNT(*) FROM ratings WHERE flow = 'checkin' AND outcome = 'ticket' AND rating = 'good'"), 1);
+    assert_eq!(one("SELECT COUNT(*) FROM ratings WHERE outcome = 'refused' AND rating = 'bad'"), 1);
+    assert_eq!(one("SELECT COUNT(*) FROM ratings"), 2);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'endorsement_issued'"), 2);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'refund'"), 1);
     let sessions = results.iter().filter(|r| r.session.is_some()).count() as i64;

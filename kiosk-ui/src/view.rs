@@ -177,6 +177,20 @@ fn option_label(o: &OptionView) -> Text {
     )
 }
 
+/// The optional satisfaction rating of the session's last screen, before "Done".
+fn rating(s: &mut Screen) {
+    for (id, zh, en) in [
+        ("rate_good", "评价：满意", "Rate: satisfied"),
+        ("rate_ok", "评价：一般", "Rate: fair"),
+        ("rate_bad", "评价：不满意", "Rate: unsatisfied"),
+    ] {
+        s.buttons.push(Button::new(id, Text::new(zh, en)));
+    }
+}
+
+/// The rating buttons' ids.
+pub const RATINGS: [&str; 3] = ["rate_good", "rate_ok", "rate_bad"];
+
 fn cancel() -> Button {
     Button::new("cancel", Text::new("取消", "Cancel"))
 }
@@ -318,6 +332,7 @@ pub fn screen(view: &View) -> Screen {
             s.id = "endorse.done".into();
             s.title = Text::new("签注办理完成", "Endorsement issued");
             s.body.push(summary.clone());
+            rating(&mut s);
             s.buttons.push(Button::new("done", Text::new("完成", "Done")));
         }
         View::CheckinPrinting => {
@@ -330,6 +345,7 @@ pub fn screen(view: &View) -> Screen {
             s.title = Text::new("签到成功", "Checked in");
             s.body.push(Text::new(format!("您的排队号：{number}"), format!("Your number: {number}")));
             s.body.push(Text::new("请取走排队号，留意叫号", "Take your ticket and wait to be called"));
+            rating(&mut s);
             s.buttons.push(Button::new("done", Text::new("完成", "Done")));
         }
         View::Refusal { reason, detail } => {
@@ -341,6 +357,7 @@ pub fn screen(view: &View) -> Screen {
                 s.body.push(d.clone());
             }
             s.body.push(reason.next_step());
+            rating(&mut s);
             s.buttons.push(Button::new("done", Text::new("完成", "Done")));
         }
         View::Working { what } => {

@@ -103,6 +103,13 @@ pub enum KioskEvent {
         /// Its summary.
         summary: SessionSummary,
     },
+    /// The applicant rated the session that just ended (optional for them).
+    Rated {
+        /// `checkin` or `endorsement`.
+        flow: String,
+        /// `good`, `ok` or `bad`.
+        rating: String,
+    },
 }
 
 /// How a session ended: what `kiosk-sim demo --json` prints per walk-in.

@@ -109,6 +109,8 @@ pub struct Kiosk {
     draining: bool,
     /// When the kiosk started.
     started: Instant,
+    /// The flow and outcome of the session that just ended, until it is rated or the screen goes.
+    last_ended: Option<(String, String)>,
     /// Personal data is kept this long.
     retention: chrono::Duration,
     /// The next retention purge.
@@ -212,6 +214,7 @@ impl Kiosk {
             liveness: Liveness::ColourFlash,
             draining: false,
             started: Instant::now(),
+            last_ended: None,
             retention: chrono::Duration::days(30),
             next_purge: Instant::now(),
         };
@@ -389,6 +392,7 @@ impl Kiosk {
         }
         if self.final_until.is_some_and(|f| now >= f) {
             self.final_until = None;
+            self.last_ended = None;
             self.next_session_or_home()?;
         }
         if let Some(d) = self.deadline {
@@ -468,8 +472,14 @@ impl Kiosk {
             return Ok(());
         }
         if self.final_until.is_some() {
-            if button == "done" {
+            let rating = button.strip_prefix("rate_").filter(|r| matches!(*r, "good" | "ok" | "bad"));
+            if let (Some(rating), Some((flow, outcome))) = (rating, self.last_ended.take()) {
+                self.store.rate(&flow, &outcome, rating, self.clock.now())?;
+                let _ = self.events.send(KioskEvent::Rated { flow, rating: rating.to_string() });
+            }
+            if button == "done" || rating.is_some() {
                 self.final_until = None;
+                self.last_ended = None;
                 self.next_session_or_home()?;
             }
             return Ok(());
@@ -703,6 +713,7 @@ impl Kiosk {
         }
         self.deadline = None;
         self.final_until = Some(Instant::now() + self.clock.real(FINAL_SCREEN));
+        self.last_ended = Some((summary.flow.clone(), summary.outcome.clone()));
         let _ = self.events.send(KioskEvent::SessionEnded { summary });
         self.poll_health();
     }

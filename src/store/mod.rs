@@ -405,6 +405,15 @@ impl Store {
         Ok(p)
     }
 
+    /// Record a satisfaction rating of a session that ended (who gave it is not kept).
+    pub fn rate(&mut self, flow: &str, outcome: &str, rating: &str, now: DateTime<FixedOffset>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO ratings (day, flow, outcome, rating, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now.date_naive().to_string(), flow, outcome, rating, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
     /// Count one use of a consumable (`paper`, `cards`, `retained`).
     pub fn bump(&mut self, name: &str) -> Result<()> {
         self.conn.execute("UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;

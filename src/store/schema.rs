@@ -131,6 +131,18 @@ pub fn migrations() -> Migrations<'static> {
         INSERT INTO consumables (name) VALUES ('paper'), ('cards'), ('retained');
         "#,
         ),
+        M::up(
+            r#"
+        -- Satisfaction ratings applicants chose to give at the end of a session (no session id).
+        CREATE TABLE ratings (
+            day         TEXT NOT NULL,
+            flow        TEXT NOT NULL,
+            outcome     TEXT NOT NULL,
+            rating      TEXT NOT NULL,            -- good, ok, bad
+            at          TEXT NOT NULL
+        );
+        "#,
+        ),
     ])
 }
 

@@ -78,6 +78,9 @@ pub struct WalkIn {
     /// it clears when the walk-in leaves.
     #[serde(default)]
     pub fault: Option<FaultAt>,
+    /// The satisfaction rating given on the last screen (`good`, `ok`, `bad`); none: just "Done".
+    #[serde(default)]
+    pub rating: Option<String>,
 }
 
 /// A fault injected during a walk-in.
@@ -165,6 +168,7 @@ impl WalkIn {
             walk_away_at: None,
             permit_of: None,
             fault: None,
+            rating: None,
         }
     }
 }
@@ -210,6 +214,11 @@ impl Script {
                 && deck.persona(other).is_none_or(|o| o.permits.is_empty())
             {
                 out.push(format!("walk-in {n}: permit_of names no persona with a permit: {other:?}"));
+            }
+            if let Some(r) = &w.rating
+                && !matches!(r.as_str(), "good" | "ok" | "bad")
+            {
+                out.push(format!("walk-in {n}: rating {r:?} is not good, ok or bad"));
             }
             if let Some(f) = &w.fault
                 && !f.device.fault_kinds().contains(&f.kind)

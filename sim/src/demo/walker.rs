@@ -108,6 +108,7 @@ impl<'a> Walker<'a> {
             let what = match &e {
                 KioskEvent::Screen { screen } => format!("screen {} {:?}", screen.id, screen.countdown),
                 KioskEvent::SessionEnded { summary } => format!("ended {}", summary.outcome),
+                KioskEvent::Rated { rating, .. } => format!("rated {rating}"),
             };
             eprintln!("[walker {:?}] {what}", std::time::SystemTime::now());
         }
@@ -236,6 +237,7 @@ impl<'a> Walker<'a> {
             let screen = match event {
                 KioskEvent::SessionEnded { summary } => break summary,
                 KioskEvent::Screen { screen } => screen,
+                KioskEvent::Rated { .. } => continue,
             };
             let plain = without_countdown(&screen);
             if acted.as_ref() == Some(&plain) || gone {
@@ -325,6 +327,13 @@ impl<'a> Walker<'a> {
                 _ => {}
             }
         };
+        // Rate the service on the last screen (before it times out), if this applicant wants to.
+        if let Some(r) = &w.rating {
+            let button = format!("rate_{r}");
+            if self.screen.as_ref().is_some_and(|s| s.has_button(&button)) {
+                self.touch(&button).await?;
+            }
+        }
         // Leave: take what is theirs; staff clear the fault.
         self.clear_fault(w).await?;
         self.world(WorldAction::RemoveIdCard).await?;
