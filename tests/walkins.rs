@@ -164,7 +164,10 @@ async fn every_walk_in_ends_as_it_should_and_the_store_shows_it() {
     assert_eq!(one("SELECT COUNT(*) FROM payments WHERE status = 'declined'"), 1);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'checkin'"), 5);
     // The two who rated the service: counted, without who they were.
-    assert_eq!(one("SELECT COUNT(*) FROM ratings WHERE flow = 'checkin' AND outcome = 'ticket' AND rating = 'good'"), 1);
+    assert_eq!(
+        one("SELECT COUNT(*) FROM ratings WHERE flow = 'checkin' AND outcome = 'ticket' AND rating = 'good'"),
+        1
+    );
     assert_eq!(one("SELECT COUNT(*) FROM ratings WHERE outcome = 'refused' AND rating = 'bad'"), 1);
     assert_eq!(one("SELECT COUNT(*) FROM ratings"), 2);
     assert_eq!(one("SELECT COUNT(*) FROM outbox WHERE kind = 'endorsement_issued'"), 2);

@@ -44,6 +44,28 @@ pub fn groups_of(proc_status: &str) -> Vec<u32> {
     out
 }
 
+/// A user's groups from `/etc/passwd` and `/etc/group`-formatted texts: the primary group and
+/// every group that lists the user as a member. For peers whose `/proc` entry kioskd cannot read
+/// (systemd's `ProtectProc=invisible`).
+pub fn groups_from_files(uid: u32, primary: u32, etc_passwd: &str, etc_group: &str) -> Vec<u32> {
+    let name = etc_passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.get(2)?.parse::<u32>().ok()? == uid).then(|| f[0].to_string())
+    });
+    let mut out = vec![primary];
+    if let Some(name) = name {
+        for l in etc_group.lines() {
+            let f: Vec<&str> = l.split(':').collect();
+            if let (Some(gid), Some(members)) = (f.get(2).and_then(|g| g.parse::<u32>().ok()), f.get(3))
+                && members.split(',').any(|m| m.trim() == name)
+            {
+                out.push(gid);
+            }
+        }
+    }
+    out
+}
+
 /// The staff socket's settings.
 #[derive(Debug, Clone)]
 pub struct StaffSocket {
@@ -63,6 +85,8 @@ pub async fn serve(s: StaffSocket, kiosk: KioskHandle, link: Option<LinkHandle>)
     std::fs::set_permissions(&s.path, std::fs::Permissions::from_mode(0o660))?;
     let staff_gid = std::fs::read_to_string("/etc/group").ok().and_then(|g| group_id(&g, &s.group));
     match staff_gid {
+        // Under systemd the directory is setgid to the staff group already (and chown is filtered).
+        Some(gid) if std::fs::metadata(&s.path).is_ok_and(|m| m.gid() == gid) => {}
         Some(gid) => {
             if let Err(e) = std::os::unix::fs::chown(&s.path, None, Some(gid)) {
                 tracing::warn!(group = %s.group, error = %e, "cannot give the staff socket to the staff group");
@@ -100,7 +124,10 @@ async fn connection(
         .pid()
         .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
         .map(|s| groups_of(&s))
-        .unwrap_or_else(|| vec![cred.gid()]);
+        .unwrap_or_else(|| {
+            let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+            groups_from_files(cred.uid(), cred.gid(), &read("/etc/passwd"), &read("/etc/group"))
+        });
     let (r, mut w) = stream.into_split();
     if !authorised(cred.uid(), &gids, own_uid, staff_gid) {
         tracing::warn!(uid = cred.uid(), "kioskctl refused: not in the staff group");
@@ -178,6 +205,16 @@ mod tests {
         assert!(authorised(1000, &[1000, 50], 999, Some(50)));
         assert!(!authorised(1001, &[1001, 100], 999, Some(50)));
         assert!(!authorised(1001, &[1001], 999, None));
+    }
+
+    #[test]
+    fn without_proc_the_groups_come_from_passwd_and_group() {
+        let passwd =
+            "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\nmallory:x:1001:1001::/:/bin/sh\n";
+        let group = "alice:x:1000:\nkiosk-staff:x:1042:bob,alice\nvideo:x:44:alice\n";
+        assert_eq!(groups_from_files(1000, 1000, passwd, group), [1000, 1042, 44]);
+        assert_eq!(groups_from_files(1001, 1001, passwd, group), [1001], "mallory is in no staff group");
+        assert_eq!(groups_from_files(4242, 7, passwd, group), [7], "an unknown user: the primary group only");
     }
 
     #[test]
