@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{day, policy, test_deck};
+use common::{kiosk_setup, test_deck};
 use kiosk_ui::draw::{RenderOptions, layout};
 use kiosk_ui::{Lang, Screen};
 use sim::control::{Request, Response};
@@ -43,21 +43,7 @@ async fn taps_hit_what_was_drawn_and_every_screen_becomes_a_frame() {
     let dir = tempfile::tempdir().expect("tempdir");
     let deck = t.write(dir.path());
     let frames = dir.path().join("frames");
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: dir.path().join("data"),
-        deck,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial: Vec::new(),
-        kiosk_no: 1,
-        central: None,
-        frames: Some(frames.clone()),
-    };
+    let setup = KioskSetup { frames: Some(frames.clone()), ..kiosk_setup(&t, dir.path(), deck) };
     let k = setup.start().await.expect("kioskd starts");
     let mut c = Client::connect(&k.socket).await.expect("control");
     let home = wait_for(&mut c, "home").await;

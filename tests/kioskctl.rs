@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{day, policy, test_deck};
+use common::{day, kiosk_setup, test_deck};
+use sim::demo::run_script;
 use sim::demo::script::{Script, WalkIn, Want};
-use sim::demo::{KioskSetup, run_script};
 use std::process::Output;
 
 fn kioskctl(socket: &std::path::Path, args: &[&str]) -> Output {
@@ -33,21 +33,7 @@ async fn staff_watch_and_service_the_kiosk() {
     let t = test_deck();
     let dir = tempfile::tempdir().expect("tempdir");
     let deck = t.write(dir.path());
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: dir.path().join("data"),
-        deck,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial: Vec::new(),
-        kiosk_no: 1,
-        central: None,
-        frames: None,
-    };
+    let setup = kiosk_setup(&t, dir.path(), deck);
     let k = setup.start().await.expect("kioskd starts");
     let sock = setup.data_dir.join("kioskctl.sock");
     let script = Script {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{day, policy, test_deck};
+use common::{day, kiosk_setup, test_deck};
 use sim::demo::script::{Act, Script, Using, WalkIn, Want};
 use sim::demo::{KioskSetup, run_script};
 
@@ -12,21 +12,7 @@ async fn no_personal_data_in_the_log() {
     let t = test_deck();
     let dir = tempfile::tempdir().expect("tempdir");
     let deck = t.write(dir.path());
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: dir.path().join("data"),
-        deck,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: false,
-        serial: Vec::new(),
-        kiosk_no: 1,
-        central: None,
-        frames: None,
-    };
+    let setup = KioskSetup { verbose: false, ..kiosk_setup(&t, dir.path(), deck) };
     let log = dir.path().join("kioskd.log");
     let k = setup.start_logging(Some(&log)).await.expect("kioskd starts");
     let c = |role: &str, at: &str| WalkIn { at: Some(at.into()), ..WalkIn::new(t.id(role), Want::Checkin) };

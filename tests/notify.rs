@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{day, policy, test_deck};
+use common::{kiosk_setup, test_deck};
 use sim::demo::KioskSetup;
 use std::time::{Duration, Instant};
 use tokio::net::UnixDatagram;
@@ -36,21 +36,7 @@ async fn ready_watchdog_reload_and_stop_through_the_notify_socket() {
     let t = test_deck();
     let dir = tempfile::tempdir().expect("tempdir");
     let deck = t.write(dir.path());
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: dir.path().join("data"),
-        deck,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 1.0,
-        speed: "fast".into(),
-        verbose: false,
-        serial: Vec::new(),
-        kiosk_no: 1,
-        central: None,
-        frames: None,
-    };
+    let setup = KioskSetup { time_scale: 1.0, verbose: false, ..kiosk_setup(&t, dir.path(), deck) };
     let config = setup.write_config().expect("config");
     let sock_path = dir.path().join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).expect("bind");

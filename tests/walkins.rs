@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestDeck, day, policy, test_deck};
+use common::{TestDeck, day, test_deck};
 use drivers::{DeviceKind, FaultKind};
 use sim::demo::script::{Act, FaultAt, Pay, Script, Take, Using, WalkIn, Want};
 use sim::demo::{KioskSetup, WalkInResult, run_script};
@@ -20,21 +20,7 @@ fn setup(
     deck: std::path::PathBuf,
     serial: Vec<(DeviceKind, std::path::PathBuf, u32)>,
 ) -> KioskSetup {
-    KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: data.to_path_buf(),
-        deck,
-        policy: policy(),
-        hall: t.hall.clone(),
-        start: format!("{}T08:00:00+08:00", day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial,
-        kiosk_no: 1,
-        central: None,
-        frames: None,
-    }
+    KioskSetup { data_dir: data.to_path_buf(), serial, ..common::kiosk_setup(t, data, deck) }
 }
 
 /// The chip refuses the write once the applicant has paid.

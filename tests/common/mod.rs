@@ -165,3 +165,23 @@ impl TestDeck {
         path
     }
 }
+
+/// kioskd for the test deck in `dir` (data under `dir/data`), every device simulated, its timers 50
+/// times faster than real time; change what a test needs with `..`.
+pub fn kiosk_setup(t: &TestDeck, dir: &Path, deck: PathBuf) -> sim::demo::KioskSetup {
+    sim::demo::KioskSetup {
+        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
+        data_dir: dir.join("data"),
+        deck,
+        policy: policy(),
+        hall: t.hall.clone(),
+        start: format!("{}T08:00:00+08:00", day()),
+        time_scale: 50.0,
+        speed: "fast".into(),
+        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+        serial: Vec::new(),
+        kiosk_no: 1,
+        central: None,
+        frames: None,
+    }
+}
