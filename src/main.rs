@@ -229,12 +229,12 @@ async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Resu
     let devices = kioskd::runtime::tasks::Devices::new(set);
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, devices);
     kiosk.set_liveness(cfg.liveness);
+    kiosk.set_retention(cfg.store.retention_days);
     kiosk.prepare().await.map_err(|e| e.to_string())?;
     if let Some(sync) = sync {
         let h = handle.clone();
         let source: kioskd::sync::HealthSource = Arc::new(move || {
             let h = h.clone();
-    kiosk.set_retention(cfg.store.retention_days);
             Box::pin(async move { h.health().await })
         });
         tokio::spawn(sync.with_health(&cfg.kiosk_id, source).run());
