@@ -190,6 +190,13 @@ pub struct CentralConfig {
     /// Milliseconds between sync rounds while the link is up.
     #[serde(default = "default_sync_interval")]
     pub sync_interval_ms: u64,
+    /// Mutual TLS (cargo feature `tls`; all three or none, with an `https://` URL): the CA central's
+    /// certificate must chain to (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// This kiosk's client certificate (PEM; subject CN: this kiosk's id).
+    pub cert_file: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub key_file: Option<PathBuf>,
 }
 
 impl CentralConfig {
@@ -455,10 +462,30 @@ impl Config {
             }
         }
         if let Some(c) = &cfg.central {
+            let tls = [
+                ("ca_file", c.ca_file.is_some()),
+                ("cert_file", c.cert_file.is_some()),
+                ("key_file", c.key_file.is_some()),
+            ];
+            let mutual = tls.iter().any(|(_, set)| *set);
+            for (key, _) in tls.iter().filter(|(_, set)| mutual && !*set) {
+                bad(&format!("central.{key}"), "expected all three of `ca_file`, `cert_file` and `key_file`, or none");
+            }
             if c.url.starts_with("https://") {
-                bad("central.url", "https is not built into this kioskd yet: use http on a trusted link");
+                if !cfg!(feature = "tls") {
+                    bad(
+                        "central.url",
+                        "this kioskd was built without TLS (cargo feature tls): use http on a trusted link",
+                    );
+                } else if !mutual {
+                    bad("central.url", "https is mutual TLS: expected `ca_file`, `cert_file` and `key_file` too");
+                } else if c.url.len() <= "https://".len() {
+                    bad("central.url", "expected a URL like https://127.0.0.1:7300");
+                }
             } else if !c.url.starts_with("http://") || c.url.len() <= "http://".len() {
                 bad("central.url", "expected a URL like http://127.0.0.1:7300");
+            } else if mutual {
+                bad("central.url", "mutual TLS (`ca_file`, `cert_file`, `key_file`) needs an https:// URL");
             }
             if c.token.is_some() == c.token_file.is_some() {
                 bad("central.token", "expected exactly one of `token` and `token_file`");

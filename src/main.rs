@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use embedded_graphics::prelude::Size;
-use kioskd::central::http::HttpCentral;
+use kioskd::central::http::{HttpCentral, TlsIdentity};
 use kioskd::central::{Central, DeckCentral};
 use kioskd::clock::Clock;
 use kioskd::config::Config;
@@ -206,7 +206,12 @@ async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Resu
     let central: Arc<dyn Central> = match (&cfg.central, &cfg.sim.deck) {
         (Some(c), _) => {
             let token = c.credential()?;
-            let http = Arc::new(HttpCentral::new(&c.url, &token, Duration::from_millis(c.timeout_ms))?);
+            let tls = match (&c.ca_file, &c.cert_file, &c.key_file) {
+                (Some(ca), Some(cert), Some(key)) => Some(TlsIdentity::read(ca, cert, key)?),
+                _ => None,
+            };
+            let timeout = Duration::from_millis(c.timeout_ms);
+            let http = Arc::new(HttpCentral::with_tls(&c.url, &token, timeout, tls.as_ref())?);
             let opts = SyncOptions {
                 interval: Duration::from_millis(c.sync_interval_ms),
                 seed: cfg.kiosk_id.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),

@@ -112,6 +112,17 @@ enum Cmd {
         /// Start central's clock at this RFC 3339 time; it advances with real time (default: now).
         #[arg(long)]
         now: Option<DateTime<FixedOffset>>,
+        /// Serve HTTPS with this certificate (PEM; `scheduler certs` makes one) and require a client
+        /// certificate signed by --client-ca (cargo feature tls).
+        #[arg(long, requires_all = ["tls_key", "client_ca"])]
+        tls_cert: Option<PathBuf>,
+        /// The server certificate's private key (PEM).
+        #[arg(long, requires_all = ["tls_cert", "client_ca"])]
+        tls_key: Option<PathBuf>,
+        /// The CA whose kiosk certificates are let in (PEM); a kiosk token must be that of the
+        /// certificate's kiosk (its subject CN).
+        #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+        client_ca: Option<PathBuf>,
     },
 }
 
@@ -135,6 +146,43 @@ enum SchedulerCmd {
         #[arg(long, default_value_t = 14)]
         days: u32,
     },
+    /// Make the certificates for mutual TLS (cargo feature tls): a CA (ca.pem, ca.key; kept when
+    /// there already), a server certificate for the hosts (server.pem, server.key) and one client
+    /// certificate per kiosk, subject CN = its id (ID.pem, ID.key). Keys are written with mode 0600.
+    Certs {
+        /// Where the files go.
+        #[arg(long)]
+        dir: PathBuf,
+        /// A host name or IP address kiosks reach the scheduler at (repeatable).
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// A kiosk id (repeatable), as registered by `seed --kiosk ID@HALL=TOKEN`.
+        #[arg(long = "kiosk")]
+        kiosks: Vec<String>,
+    },
+}
+
+#[cfg(feature = "tls")]
+fn certs(dir: PathBuf, hosts: Vec<String>, kiosks: Vec<String>) -> ExitCode {
+    match sim::scheduler::tls::generate(&sim::scheduler::tls::CertsOptions { dir, hosts, kiosks }) {
+        Ok(summary) => {
+            println!("{}", serde_json::to_string(&summary).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kiosk-sim scheduler certs: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+fn certs(_: PathBuf, _: Vec<String>, _: Vec<String>) -> ExitCode {
+    eprintln!(
+        "kiosk-sim scheduler certs: this kiosk-sim was built without TLS (cargo feature tls: cargo build -p sim \
+         --features tls)"
+    );
+    ExitCode::from(2)
 }
 
 fn hall_offset() -> FixedOffset {
@@ -144,6 +192,9 @@ fn hall_offset() -> FixedOffset {
 use chrono::Offset;
 
 fn main() -> ExitCode {
+    // With TLS, reqwest (the demo's stats) uses rustls without a provider of its own: this is it.
+    #[cfg(feature = "tls")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Cmd::Personas { count, seed, date } => {
             let date = date.unwrap_or_else(|| Utc::now().with_timezone(&hall_offset()).date_naive());
@@ -194,7 +245,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Scheduler { action: None, listen, db, policy, now } => {
+        Cmd::Scheduler { action: Some(SchedulerCmd::Certs { dir, hosts, kiosks }), .. } => certs(dir, hosts, kiosks),
+        Cmd::Scheduler { action: None, listen, db, policy, now, tls_cert, tls_key, client_ca } => {
             let Some(db) = db else {
                 eprintln!("kiosk-sim scheduler: --db is required");
                 return ExitCode::from(2);
@@ -206,7 +258,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let opts = sim::scheduler::server::ServeOptions { listen, db, policy, now };
+            let tls = match (tls_cert, tls_key, client_ca) {
+                (Some(cert), Some(key), Some(client_ca)) => {
+                    Some(sim::scheduler::server::TlsFiles { cert, key, client_ca })
+                }
+                _ => None,
+            };
+            let opts = sim::scheduler::server::ServeOptions { listen, db, policy, now, tls };
             match rt.block_on(sim::scheduler::server::serve(opts)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

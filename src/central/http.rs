@@ -2,12 +2,16 @@
 //! credential. Every failure is a [`CentralError`] that says what went wrong: no answer (down,
 //! timeout, a 5xx), an answer that is not what the API promises (garbled, too large), or a refusal
 //! (a 4xx with central's message). Nothing central sends can panic the kiosk.
+//!
+//! With cargo feature `tls`, central may be `https://` with mutual TLS: the kiosk trusts only the CA
+//! it is given and shows its own certificate ([`TlsIdentity`]); the bearer token still goes along.
 
 use super::{AuthRequest, Authorisation, BookingRecord, Central, CentralError};
 use crate::policy::Policy;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use sim::scheduler::api::{ApiError, BookingChanges, EventBatch, EventResults, ServerTime};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -24,15 +28,55 @@ pub struct HttpCentral {
     nudge: Arc<Notify>,
 }
 
+/// A kiosk's mutual-TLS identity: its certificate and key, and the CA that signed central's
+/// certificate (the only one trusted). All PEM.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// The CA central's certificate must chain to.
+    pub ca_pem: Vec<u8>,
+    /// This kiosk's certificate (subject CN: its kiosk id).
+    pub cert_pem: Vec<u8>,
+    /// Its private key.
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity").finish_non_exhaustive()
+    }
+}
+
+impl TlsIdentity {
+    /// Read `central.ca_file`, `central.cert_file` and `central.key_file`.
+    pub fn read(ca: &Path, cert: &Path, key: &Path) -> Result<TlsIdentity, String> {
+        let read = |what: &str, p: &Path| std::fs::read(p).map_err(|e| format!("central.{what} {}: {e}", p.display()));
+        Ok(TlsIdentity {
+            ca_pem: read("ca_file", ca)?,
+            cert_pem: read("cert_file", cert)?,
+            key_pem: read("key_file", key)?,
+        })
+    }
+}
+
 impl HttpCentral {
     /// Central at `base` (`http://host:port`), each request given `timeout`.
     pub fn new(base: &str, token: &str, timeout: Duration) -> Result<HttpCentral, String> {
-        let client = reqwest::Client::builder()
+        HttpCentral::with_tls(base, token, timeout, None)
+    }
+
+    /// Central at `base`, with mutual TLS when `tls` is given (`https://host:port`; cargo feature
+    /// `tls`, an error without it).
+    pub fn with_tls(
+        base: &str,
+        token: &str,
+        timeout: Duration,
+        tls: Option<&TlsIdentity>,
+    ) -> Result<HttpCentral, String> {
+        let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(2)))
-            .user_agent(concat!("kioskd/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .user_agent(concat!("kioskd/", env!("CARGO_PKG_VERSION")));
+        let client = tls_client(builder, tls)?.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(HttpCentral {
             client,
             base: base.trim_end_matches('/').to_string(),
@@ -96,6 +140,32 @@ impl HttpCentral {
     }
 }
 
+/// Trust only the given CA and show the kiosk's certificate. reqwest's rustls comes without a
+/// crypto provider (no aws-lc build): ring is installed as the process default first (once; a
+/// second install is refused and ignored), and before any client is built, since even a plain-HTTP
+/// client prepares rustls.
+#[cfg(feature = "tls")]
+fn tls_client(builder: reqwest::ClientBuilder, tls: Option<&TlsIdentity>) -> Result<reqwest::ClientBuilder, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(tls) = tls else { return Ok(builder) };
+    let cas = reqwest::Certificate::from_pem_bundle(&tls.ca_pem).map_err(|e| format!("central.ca_file: {e}"))?;
+    if cas.is_empty() {
+        return Err("central.ca_file: no certificate in it".into());
+    }
+    let pem = [tls.cert_pem.as_slice(), b"\n", tls.key_pem.as_slice()].concat();
+    let identity =
+        reqwest::Identity::from_pem(&pem).map_err(|e| format!("central.cert_file / central.key_file: {e}"))?;
+    Ok(builder.tls_certs_only(cas).identity(identity).https_only(true))
+}
+
+#[cfg(not(feature = "tls"))]
+fn tls_client(builder: reqwest::ClientBuilder, tls: Option<&TlsIdentity>) -> Result<reqwest::ClientBuilder, String> {
+    match tls {
+        None => Ok(builder),
+        Some(_) => Err("mutual TLS to central needs a kioskd built with TLS (cargo feature tls)".into()),
+    }
+}
+
 fn transport(e: &reqwest::Error) -> CentralError {
     if e.is_timeout() {
         CentralError::Unreachable("central did not answer in time".into())
@@ -131,5 +201,55 @@ impl Central for HttpCentral {
         // the sync task deliver it now rather than at its next round.
         self.nudge.notify_one();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn errors(central: &str) -> Vec<String> {
+        let text = format!("policy_file = \"p\"\n[central]\ntoken = \"t\"\n{central}");
+        Config::parse(&text, "k.toml").err().unwrap_or_default().iter().map(|e| e.to_string()).collect()
+    }
+
+    const FILES: &str = "ca_file = \"ca.pem\"\ncert_file = \"k1.pem\"\nkey_file = \"k1.key\"\n";
+
+    #[test]
+    fn mutual_tls_takes_all_three_files_and_an_https_url() {
+        let all = errors(&format!("url = \"https://127.0.0.1:8480\"\n{FILES}"));
+        if cfg!(feature = "tls") {
+            assert!(all.is_empty(), "{all:?}");
+        } else {
+            assert!(all.iter().any(|m| m.contains("central.url") && m.contains("cargo feature tls")), "{all:?}");
+        }
+        let all = errors("url = \"https://127.0.0.1:8480\"\nca_file = \"ca.pem\"\n");
+        for key in ["central.cert_file", "central.key_file"] {
+            assert!(all.iter().any(|m| m.contains(key) && m.contains("all three")), "{key}: {all:?}");
+        }
+        let all = errors(&format!("url = \"http://127.0.0.1:8480\"\n{FILES}"));
+        assert!(all.iter().any(|m| m.contains("central.url") && m.contains("https://")), "{all:?}");
+        assert!(errors("url = \"http://127.0.0.1:8480\"\n").is_empty());
+        if cfg!(feature = "tls") {
+            let all = errors("url = \"https://127.0.0.1:8480\"\n");
+            assert!(all.iter().any(|m| m.contains("central.url") && m.contains("mutual TLS")), "{all:?}");
+        }
+    }
+
+    #[test]
+    fn a_tls_identity_needs_the_feature_and_readable_pem() {
+        let none = TlsIdentity { ca_pem: b"x".to_vec(), cert_pem: b"y".to_vec(), key_pem: b"z".to_vec() };
+        assert!(!format!("{none:?}").contains('z'), "the key stays out of logs");
+        let e = HttpCentral::with_tls("https://127.0.0.1:1", "t", Duration::from_secs(1), Some(&none)).err();
+        let e = e.expect("garbage PEM or no TLS is an error");
+        if cfg!(feature = "tls") {
+            assert!(e.contains("central.ca_file"), "{e}");
+        } else {
+            assert!(e.contains("cargo feature tls"), "{e}");
+        }
+        assert!(HttpCentral::new("http://127.0.0.1:1", "t", Duration::from_secs(1)).is_ok());
+        let missing = TlsIdentity::read(Path::new("/nonexistent/ca.pem"), Path::new("c"), Path::new("k")).unwrap_err();
+        assert!(missing.contains("central.ca_file /nonexistent/ca.pem"), "{missing}");
     }
 }

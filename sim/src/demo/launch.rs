@@ -32,7 +32,8 @@ pub struct KioskSetup {
     /// with the letter `A`, `B`, ...
     pub kiosk_no: u8,
     /// Central over HTTP (the scheduler stand-in): its URL and this kiosk's credential. Absent: the
-    /// deck stands in for central inside kioskd.
+    /// deck stands in for central inside kioskd. An `https://` URL is mutual TLS (kioskd built with
+    /// feature `tls`) with the files in [`KioskSetup::central_tls_dir`].
     pub central: Option<(String, String)>,
     /// Write each distinct screen kioskd draws as a numbered PNG here.
     pub frames: Option<PathBuf>,
@@ -55,6 +56,13 @@ impl KioskSetup {
     /// The kiosk's id.
     pub fn kiosk_id(&self) -> String {
         format!("{}-{:02}", self.hall, self.kiosk_no)
+    }
+
+    /// Where an `https://` central's mutual-TLS files are: `central-tls/` in the data dir, holding
+    /// `ca.pem` (the CA of central's certificate) and this kiosk's `ID.pem` and `ID.key`, named as
+    /// `kiosk-sim scheduler certs` names them.
+    pub fn central_tls_dir(&self) -> PathBuf {
+        self.data_dir.join("central-tls")
     }
 
     /// Write the config into the data dir.
@@ -87,6 +95,15 @@ impl KioskSetup {
         if let Some((url, token)) = &self.central {
             let (url, token) = (toml::Value::String(url.clone()), toml::Value::String(token.clone()));
             config.push_str(&format!("\n[central]\nurl = {url}\ntoken = {token}\nsync_interval_ms = 300\n"));
+            if url.as_str().is_some_and(|u| u.starts_with("https://")) {
+                let (dir, id) = (self.central_tls_dir(), self.kiosk_id());
+                config.push_str(&format!(
+                    "ca_file = {}\ncert_file = {}\nkey_file = {}\n",
+                    toml_str(&dir.join("ca.pem")),
+                    toml_str(&dir.join(format!("{id}.pem"))),
+                    toml_str(&dir.join(format!("{id}.key")))
+                ));
+            }
         }
         for (kind, port, baud) in &self.serial {
             let link = if *baud == 0 {

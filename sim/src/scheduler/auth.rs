@@ -1,5 +1,6 @@
 //! Who is calling: a kiosk (per-kiosk token, which also names its hall) or an applicant (token from
-//! `POST /v1/login`). Tokens are stored as SHA-256 hashes only.
+//! `POST /v1/login`). Tokens are stored as SHA-256 hashes only. Over mutual TLS the connection also
+//! names its kiosk ([`ClientIdentity`]), and a kiosk token must be that kiosk's own.
 
 use super::clock::{parse_stamp, stamp};
 use super::error::AppError;
@@ -65,6 +66,23 @@ pub struct KioskCaller {
     pub hall: String,
 }
 
+/// The kiosk a mutual-TLS connection's client certificate names (its subject CN), put into every
+/// request of the connection by the TLS acceptor. Absent on plain HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIdentity(pub String);
+
+/// Over mutual TLS, a kiosk token is good only on the connection of its own kiosk's certificate: a
+/// token stolen from one kiosk does not work with another's certificate. Applicant tokens are not
+/// bound to a kiosk.
+pub fn check_binding(caller: &Caller, peer: Option<&ClientIdentity>) -> Result<(), AppError> {
+    match (caller, peer) {
+        (Caller::Kiosk { id, .. }, Some(ClientIdentity(cn))) if id != cn => Err(AppError::unauthorised(format!(
+            "this kiosk token is not the token of kiosk {cn:?}, whose client certificate this connection uses"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn bearer(parts: &Parts) -> Result<String, AppError> {
     let value = parts
         .headers
@@ -115,7 +133,9 @@ impl FromRequestParts<Shared> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Caller, AppError> {
         let token = bearer(parts)?;
-        resolve(state, token).await
+        let caller = resolve(state, token).await?;
+        check_binding(&caller, parts.extensions.get::<ClientIdentity>())?;
+        Ok(caller)
     }
 }
 
@@ -124,7 +144,9 @@ impl FromRequestParts<Shared> for KioskCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<KioskCaller, AppError> {
         let token = bearer(parts)?;
-        match resolve(state, token).await? {
+        let caller = resolve(state, token).await?;
+        check_binding(&caller, parts.extensions.get::<ClientIdentity>())?;
+        match caller {
             Caller::Kiosk { id, hall } => Ok(KioskCaller { id, hall }),
             Caller::Applicant { .. } => Err(AppError::unauthorised("this endpoint needs a kiosk token")),
         }
@@ -165,5 +187,18 @@ mod tests {
         assert!(k.may_act_for("anyone").is_ok());
         assert!(a.may_act_for("44010619900101123x").is_ok());
         assert_eq!(a.may_act_for("440106199001011220").map_err(|e| e.code), Err("forbidden"));
+    }
+
+    #[test]
+    fn over_mutual_tls_a_kiosk_token_is_good_with_its_own_certificate_only() {
+        let k1 = Caller::Kiosk { id: "k1".into(), hall: "h".into() };
+        let a = Caller::Applicant { id_number: "44010619900101123X".into() };
+        let (c1, c2) = (ClientIdentity("k1".into()), ClientIdentity("k2".into()));
+        assert!(check_binding(&k1, None).is_ok(), "plain HTTP: the token alone");
+        assert!(check_binding(&k1, Some(&c1)).is_ok());
+        let e = check_binding(&k1, Some(&c2)).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (401, "unauthorised"));
+        assert!(e.message.contains("k2") && !e.message.contains("\"k1\""), "names the certificate's kiosk only: {e}");
+        assert!(check_binding(&a, Some(&c2)).is_ok(), "applicant tokens are not bound to a kiosk");
     }
 }

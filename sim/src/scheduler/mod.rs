@@ -9,6 +9,7 @@
 //! - [`schema`], [`store`]: the database; [`bookings`], [`authorise`], [`events`], [`queries`]:
 //!   what the endpoints do in it; [`seed`]: filling it from a deck.
 //! - [`routes`], [`auth`], [`extract`], [`error`], [`server`]: the HTTP side; [`clock`]: central's now.
+//! - `tls` (cargo feature `tls`): mutual TLS, and the certificates for it.
 
 pub mod api;
 pub mod auth;
@@ -31,3 +32,5 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod strict;
+#[cfg(feature = "tls")]
+pub mod tls;

@@ -1,5 +1,6 @@
 //! `kiosk-sim scheduler`: bind, announce the address as one JSON line on stdout, serve until
-//! SIGTERM or Ctrl-C.
+//! SIGTERM or Ctrl-C. Plain HTTP, or with [`TlsFiles`] HTTPS that requires a kiosk's client
+//! certificate (cargo feature `tls`).
 
 use super::clock::Clock;
 use super::policy;
@@ -23,6 +24,19 @@ pub struct ServeOptions {
     pub policy: Option<PathBuf>,
     /// Start central's clock here (default: real time).
     pub now: Option<DateTime<FixedOffset>>,
+    /// Serve HTTPS with mutual TLS (cargo feature `tls`); absent: plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The files `kiosk-sim scheduler --tls-cert --tls-key --client-ca` serves with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The server's certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// The CA that signs the kiosks' certificates (PEM); only its clients are let in.
+    pub client_ca: PathBuf,
 }
 
 /// Build the shared state.
@@ -52,22 +66,87 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     })
 }
 
+fn announce(addr: SocketAddr) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::json!({ "listening": addr.to_string() })).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())
+}
+
 /// Serve until a signal.
 pub async fn serve(opts: ServeOptions) -> Result<(), String> {
+    #[cfg(feature = "tls")]
+    let tls = match &opts.tls {
+        Some(files) => Some(super::tls::server_config(files)?),
+        None => None,
+    };
+    #[cfg(not(feature = "tls"))]
+    if opts.tls.is_some() {
+        return Err("--tls-cert, --tls-key and --client-ca need a kiosk-sim built with TLS (cargo feature tls: \
+                    cargo build -p sim --features tls)"
+            .into());
+    }
     let state = Arc::new(state(&opts)?);
     let stop = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", serde_json::json!({ "listening": addr.to_string() })).map_err(|e| e.to_string())?;
-        out.flush().map_err(|e| e.to_string())?;
-    }
     let app = routes::router(state);
+    #[cfg(feature = "tls")]
+    if let Some(config) = tls {
+        let handle = axum_server::Handle::new();
+        let server = axum_server::from_tcp(listener.into_std().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?
+            .acceptor(super::tls::KioskAcceptor::new(config))
+            .handle(handle.clone());
+        announce(addr)?;
+        tokio::spawn(async move {
+            stop.await;
+            handle.graceful_shutdown(None);
+        });
+        return server.serve(app.into_make_service_with_connect_info::<SocketAddr>()).await.map_err(|e| e.to_string());
+    }
+    announce(addr)?;
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(stop)
         .await
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(not(feature = "tls"))]
+    #[tokio::test]
+    async fn tls_needs_the_feature() {
+        let dir = tempfile::tempdir().unwrap();
+        let tls = TlsFiles { cert: "s.pem".into(), key: "s.key".into(), client_ca: "ca.pem".into() };
+        let opts = ServeOptions {
+            listen: "127.0.0.1:0".into(),
+            db: dir.path().join("c.db"),
+            policy: None,
+            now: None,
+            tls: Some(tls),
+        };
+        let e = serve(opts).await.unwrap_err();
+        assert!(e.contains("cargo feature tls"), "{e}");
+    }
+
+    #[cfg(feature = "tls")]
+    #[tokio::test]
+    async fn tls_files_are_checked_before_anything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let tls = TlsFiles { cert: dir.path().join("nope.pem"), key: "s.key".into(), client_ca: "ca.pem".into() };
+        let opts = ServeOptions {
+            listen: "127.0.0.1:0".into(),
+            db: dir.path().join("c.db"),
+            policy: None,
+            now: None,
+            tls: Some(tls),
+        };
+        let e = serve(opts).await.unwrap_err();
+        assert!(e.contains("ca.pem"), "{e}");
+        assert!(!dir.path().join("c.db").exists(), "no database made for a server that cannot start");
+    }
 }
