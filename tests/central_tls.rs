@@ -20,6 +20,16 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// A copy of `bin` as `name` in the test's temporary directory, put in place by a rename so that a
+/// test running the previous copy meanwhile keeps it.
+fn copy_out(bin: &Path, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let (tmp, copy) = (dir.join(format!("{name}.{}", std::process::id())), dir.join(name));
+    std::fs::copy(bin, &tmp).unwrap_or_else(|e| panic!("copy {}: {e}", bin.display()));
+    std::fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("{}: {e}", copy.display()));
+    copy
+}
+
 /// kiosk-sim built with `tls`, copied out of the target dir (a build of it without the feature,
 /// for another test, would replace `target/debug/kiosk-sim`).
 fn kiosk_sim() -> PathBuf {
@@ -34,9 +44,7 @@ fn kiosk_sim() -> PathBuf {
                 .status()
                 .expect("cargo runs");
             assert!(status.success(), "building kiosk-sim with TLS failed");
-            let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kiosk-sim-tls-{}", std::process::id()));
-            std::fs::copy(dir.join("kiosk-sim"), &copy).expect("copy kiosk-sim");
-            copy
+            copy_out(&dir.join("kiosk-sim"), "kiosk-sim-tls")
         })
         .clone()
 }
@@ -47,7 +55,6 @@ fn kiosk_sim() -> PathBuf {
 fn kioskd() -> PathBuf {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
     COPY.get_or_init(|| {
-        let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kioskd-tls-{}", std::process::id()));
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("k.toml");
         let text = format!(
@@ -66,7 +73,7 @@ fn kioskd() -> PathBuf {
                     .expect("cargo runs");
                 assert!(status.success(), "building kioskd with TLS failed");
             }
-            std::fs::copy(env!("CARGO_BIN_EXE_kioskd"), &copy).expect("copy kioskd");
+            let copy = copy_out(Path::new(env!("CARGO_BIN_EXE_kioskd")), "kioskd-tls");
             let out = std::process::Command::new(&copy).arg("check-config").arg(&config).output().expect("kioskd runs");
             if out.status.success() {
                 return copy;
