@@ -7,6 +7,14 @@ use drivers::idcard::mask_id;
 use drivers::permit::{Endorsement, Trips};
 use drivers::receipt::{Align, Document};
 
+/// The ticket a self-test prints (kioskctl selftest, kioskd probe --test-print).
+pub fn test_ticket() -> Document {
+    Document::new()
+        .styled("打印测试 Test print", Align::Centre, 2, true)
+        .line(format!("kioskd {}", env!("CARGO_PKG_VERSION")))
+        .qr("KIOSKD-TEST-PRINT")
+}
+
 /// A name masked for paper: 王小明 → 王*明, 王芳 → 王*.
 pub fn mask_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();

@@ -139,10 +139,7 @@ async fn endorser(p: &mut dyn drivers::endorser::EndorsementPrinter, out: &mut V
 async fn receipt(p: &mut dyn drivers::receipt::ReceiptPrinter, test_print: bool, out: &mut Value) {
     out["health"] = json!(p.health().await);
     if test_print {
-        let doc = drivers::receipt::Document::new()
-            .styled("打印测试 Test print", drivers::receipt::Align::Centre, 2, true)
-            .line(format!("kioskd {}", env!("CARGO_PKG_VERSION")))
-            .qr("KIOSKD-TEST-PRINT");
+        let doc = crate::documents::test_ticket();
         out["test_print"] = match p.print(&doc).await {
             Ok(()) => json!("printed"),
             Err(e) => json!({ "error": e.to_string() }),

@@ -110,10 +110,7 @@ pub async fn selftest(d: Devices, kinds: Vec<DeviceKind>) -> Vec<crate::staff::p
         let mut ok = health.is_usable();
         let mut note = None;
         if kind == DeviceKind::Receipt && ok {
-            let doc = drivers::receipt::Document::new()
-                .styled("打印测试 Test print", drivers::receipt::Align::Centre, 2, true)
-                .line(format!("kioskd {}", env!("CARGO_PKG_VERSION")))
-                .qr("KIOSKD-TEST-PRINT");
+            let doc = crate::documents::test_ticket();
             match d.receipt.lock().await.print(&doc).await {
                 Ok(()) => note = Some("test ticket printed".into()),
                 Err(e) => {
