@@ -616,6 +616,44 @@ async fn authorisations_follow_the_rules_and_are_idempotent() {
     );
 }
 
+/// The Taiwan individual tour (TW-G-6M-1) only for a hukou in an open city or a residence permit of
+/// one; the group tour (TW-L-6M-1) for every Taiwan permit holder. The deck's three cases.
+#[tokio::test]
+async fn the_taiwan_individual_tour_needs_an_open_city() {
+    let c = Central::start();
+    let cases = sim::persona::generate::taiwan_cases(c.deck.personas.len(), 5).expect("the deck has them");
+    let [open_city, resident, neither] = cases.map(|i| &c.deck.personas[i]);
+    let taiwan = |p: &Persona| {
+        p.permits.iter().find(|m| m.kind == drivers::permit::PermitKind::Taiwan).map(|m| m.number.clone())
+    };
+    for (key, p, allowed, permits) in [
+        ("tw-1", open_city, json!(["TW-L-6M-1", "TW-G-6M-1"]), json!([])),
+        ("tw-2", resident, json!(["TW-L-6M-1", "TW-G-6M-1"]), json!(["350200"])),
+        ("tw-3", neither, json!(["TW-L-6M-1"]), json!([])),
+    ] {
+        let number = taiwan(p).expect("a Taiwan permit");
+        let (s, v) = c.post("/v1/kiosk/authorisations", Some(GZ_TOKEN), &auth(key, p, &number, "taiwan")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!((&v["decision"], &v["allowed"]), (&json!("granted"), &allowed), "{} {}: {v}", p.id, p.card.address);
+        assert_eq!(v["residence_permits"], permits, "{v}");
+    }
+    // A policy with no open city: nobody gets it.
+    let policy = sim::scheduler::policy::load_policy(None).expect("policy");
+    assert!(policy.open_cities.iter().any(|o| o.code == "350200"));
+    let mut p = policy.clone();
+    p.open_cities.clear();
+    let facts = sim::scheduler::rules::ApplicantFacts {
+        permits: vec![(drivers::permit::PermitKind::Taiwan, "T1".into())],
+        address: open_city.card.address.clone(),
+        residence_permits: vec!["350200".into()],
+        ..Default::default()
+    };
+    let today = chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").expect("day");
+    let allowed =
+        sim::scheduler::rules::authorise(Some(&facts), drivers::permit::PermitKind::Taiwan, "T1", today, &p, &[], &[]);
+    assert_eq!(allowed, Ok(vec!["TW-L-6M-1".to_string()]));
+}
+
 #[tokio::test]
 async fn events_are_recorded_once_and_malformed_ones_rejected() {
     let c = Central::start();

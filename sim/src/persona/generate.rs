@@ -19,7 +19,15 @@
 //! - about 70 % of mainland people hold a HK/Macau permit, 25 % a Taiwan permit (some both); of the
 //!   permits about 8 % have expired and 5 % expire within 60 days;
 //! - about half of the people have one booking, 85 % of them at the home hall, 75 % on `date` and the
-//!   rest on the next day.
+//!   rest on the next day;
+//! - in a deck of 8 or more, the Taiwan individual-tour rule (赴台个人旅游: hukou or residence permit
+//!   in an open city of the embedded policy) has its three cases ([`taiwan_cases`]): the last three
+//!   ordinary personas (neither `p0001`, non-mainland nor counter-only) hold a Taiwan permit valid for
+//!   more than 60 more days with no usable endorsement; the first of them has a hukou in Xiamen
+//!   (`福建省厦门市思明区...`), the second a hukou outside the open cities and a Xiamen residence
+//!   permit (`residence_permit = "350200"`), the third a hukou outside the open cities and none. They
+//!   are made last, from the stream's continuation, so that nobody else changes; which personas they
+//!   are depends on the count and seed only (`p0037`, `p0038`, `p0040` in the demo's 40 of seed 1).
 //!
 //! The data tables (names with pinyin, areas, halls, endorsement patterns) are in `names.rs`.
 
@@ -117,8 +125,55 @@ pub fn generate(count: usize, seed: u64, date: NaiveDate) -> Deck {
         })
         .collect();
     let roles = g.roles(count);
-    let personas = roles.iter().enumerate().map(|(i, &role)| g.persona(i, role, &halls)).collect();
+    let mut personas: Vec<Persona> = roles.iter().enumerate().map(|(i, &role)| g.persona(i, role, &halls)).collect();
+    g.make_taiwan_cases(&mut personas, &roles);
     Deck { version: DECK_VERSION, date, halls, personas }
+}
+
+/// The residence permit the generator gives: Xiamen's, an open city of the embedded policy.
+pub const TAIWAN_CASE_RESIDENCE_PERMIT: &str = "350200";
+
+/// The area of the open-city hukou the generator gives: 福建省厦门市思明区.
+const TAIWAN_CASE_AREA: &str = "350203";
+
+/// The three personas of the Taiwan individual-tour rule in a deck of 8 or more (see the module
+/// documentation): indices into the deck's personas, (hukou in an open city, residence permit of
+/// one, neither). The same for every date: the last three ordinary personas.
+pub fn taiwan_cases(count: usize, seed: u64) -> Option<[usize; 3]> {
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        date: NaiveDate::default(),
+        id_numbers: BTreeSet::new(),
+        permit_numbers: BTreeSet::new(),
+        codes: BTreeSet::new(),
+    };
+    taiwan_case_indices(&g.roles(count))
+}
+
+fn taiwan_case_indices(roles: &[Role]) -> Option<[usize; 3]> {
+    if roles.len() < 8 {
+        return None;
+    }
+    let mut ordinary = roles.iter().enumerate().filter(|(_, r)| **r == Role::Ordinary).map(|(i, _)| i).rev();
+    let (c, b, a) = (ordinary.next()?, ordinary.next()?, ordinary.next()?);
+    Some([a, b, c])
+}
+
+/// The cities open to the Taiwan individual tour in the embedded policy, `(code, zh)`.
+fn open_cities() -> Vec<(String, String)> {
+    crate::scheduler::policy::parse_policy(crate::scheduler::policy::DEFAULT_POLICY)
+        .map(|p| p.open_cities.into_iter().map(|c| (c.code, c.zh)).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a hukou address is in an open city.
+fn open_city_hukou(address: &str, open: &[(String, String)]) -> bool {
+    let none: [&str; 0] = [];
+    crate::scheduler::rules::individual_tour_eligible(
+        address,
+        &none,
+        open.iter().map(|(c, z)| (c.as_str(), z.as_str())),
+    )
 }
 
 /// What a persona is generated as.
@@ -228,6 +283,14 @@ fn permit_state(date: NaiveDate, expiry: NaiveDate) -> PermitState {
     }
 }
 
+/// The pinyin of a generated name, as on a permit: (surname, given names), upper case.
+fn pinyin_of(name: &str) -> (String, String) {
+    let surname = SURNAMES.iter().filter(|s| name.starts_with(s.0)).max_by_key(|s| s.0.len());
+    let (zh, py) = surname.map_or(("", ""), |s| (s.0, s.1));
+    let given: String = name[zh.len()..].chars().map(|c| pinyin(c).unwrap_or_default()).collect();
+    (py.to_string(), given)
+}
+
 /// `HH:MM` for minutes after midnight.
 fn hhmm(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
@@ -304,6 +367,7 @@ impl Gen {
         Persona {
             id: format!("p{:04}", index + 1),
             card,
+            residence_permit: None,
             face,
             fingers,
             permits,
@@ -678,6 +742,76 @@ impl Gen {
         }
     }
 
+    /// Make the Taiwan individual-tour cases ([`taiwan_cases`]), drawing from the stream after every
+    /// persona is made, so that the others stay exactly as they were: each holds a valid Taiwan permit
+    /// with no usable Taiwan endorsement (so both Taiwan offers could be theirs); the first has a
+    /// hukou in Xiamen, the second a hukou outside the open cities and a Xiamen residence permit, the
+    /// third a hukou outside the open cities and no residence permit.
+    fn make_taiwan_cases(&mut self, personas: &mut [Persona], roles: &[Role]) {
+        let Some(cases) = taiwan_case_indices(roles) else { return };
+        let open = open_cities();
+        for (n, i) in cases.into_iter().enumerate() {
+            let Some(p) = personas.get_mut(i) else { continue };
+            self.valid_taiwan_permit(p);
+            if n == 0 {
+                if let Some(area) = AREAS.iter().find(|a| a.code == TAIWAN_CASE_AREA) {
+                    self.move_hukou(p, area);
+                }
+            } else if open_city_hukou(&p.card.address, &open) {
+                let elsewhere: Vec<&Area> = AREAS.iter().filter(|a| !open_city_hukou(a.prefix, &open)).collect();
+                if let Some(area) = self.weighted(&elsewhere, |a| a.weight).copied() {
+                    self.move_hukou(p, area);
+                }
+            }
+            p.residence_permit = (n == 1).then(|| TAIWAN_CASE_RESIDENCE_PERMIT.to_string());
+        }
+    }
+
+    /// A registered address (and the card's issuer) in `area`.
+    fn move_hukou(&mut self, p: &mut Persona, area: &Area) {
+        p.card.address = self.address(area);
+        p.card.issuer = area.issuer.into();
+    }
+
+    /// Give `p` a Taiwan permit valid for more than 60 more days (theirs, or a new one in its place)
+    /// without a usable endorsement.
+    fn valid_taiwan_permit(&mut self, p: &mut Persona) {
+        let date = self.date;
+        let Some(birth) = NaiveDate::parse_from_str(&p.card.birth, "%Y%m%d").ok() else { return };
+        let held = p.permits.iter().position(|m| m.kind == PermitKind::Taiwan);
+        if let Some(m) = held.and_then(|j| p.permits.get_mut(j))
+            && permit_state(date, m.expiry) == PermitState::Valid
+        {
+            m.endorsements.retain(|e| !e.usable_on(date));
+            return;
+        }
+        let (surname, given) = match p.permits.first() {
+            Some(m) => (m.surname.clone(), m.given_names.clone()),
+            None => pinyin_of(&p.card.name),
+        };
+        let (issued, expiry) = self.permit_dates(birth, PermitState::Valid);
+        let number = self.permit_number(PermitKind::Taiwan);
+        let mrz = PermitMrz { kind: PermitKind::Taiwan, number: number.clone(), expiry, birth }.encode();
+        let mut endorsements = self.endorsements(PermitKind::Taiwan, issued, expiry);
+        endorsements.retain(|e| !e.usable_on(date));
+        let permit = Permit {
+            kind: PermitKind::Taiwan,
+            number,
+            name_zh: p.card.name.clone(),
+            surname,
+            given_names: given,
+            birth,
+            issued,
+            expiry,
+            mrz,
+            endorsements,
+        };
+        match held {
+            Some(j) => p.permits[j] = permit,
+            None => p.permits.push(permit),
+        }
+    }
+
     /// An unused booking code.
     fn booking_code(&mut self) -> String {
         let alphabet = BOOKING_CODE_ALPHABET.as_bytes();
@@ -781,6 +915,52 @@ mod tests {
                     .all(|e| e.kind != EndorsementKind::GroupTour || !e.usable_on(today()))
             );
         }
+    }
+
+    #[test]
+    fn the_taiwan_individual_tour_has_its_three_cases() {
+        let open = open_cities();
+        assert!(!open.is_empty());
+        let holds_valid_taiwan = |p: &Persona, date: NaiveDate| {
+            p.permits.iter().any(|m| {
+                m.kind == PermitKind::Taiwan
+                    && m.expiry > date + chrono::Duration::days(60)
+                    && m.endorsements.iter().all(|e| !e.usable_on(date))
+            })
+        };
+        for (count, seed) in [(8, 0), (8, 5), (12, 5), (40, 1), (90, 2026), (120, 5), (300, 7)] {
+            let cases = taiwan_cases(count, seed).expect("a deck of 8 or more has them");
+            for date in ["2026-05-18", "2026-11-21", "2031-02-28"] {
+                let date: NaiveDate = date.parse().unwrap();
+                let deck = generate(count, seed, date);
+                let [a, b, c] = cases.map(|i| &deck.personas[i]);
+                for p in [a, b, c] {
+                    assert!(!p.flags.non_mainland && !p.flags.counter_only && p.id != "p0001", "{}", p.id);
+                    assert!(holds_valid_taiwan(p, date), "{count}/{seed}/{date}: {} {:?}", p.id, p.permits);
+                }
+                assert!(open_city_hukou(&a.card.address, &open) && a.card.address.starts_with("福建省厦门市"));
+                assert_eq!(a.residence_permit, None);
+                assert!(!open_city_hukou(&b.card.address, &open), "{}", b.card.address);
+                assert_eq!(b.residence_permit.as_deref(), Some(TAIWAN_CASE_RESIDENCE_PERMIT));
+                assert!(!open_city_hukou(&c.card.address, &open), "{}", c.card.address);
+                assert_eq!(c.residence_permit, None);
+                // Nobody else has a residence permit.
+                assert_eq!(deck.personas.iter().filter(|p| p.residence_permit.is_some()).count(), 1);
+            }
+        }
+        let demo = generate(40, 1, today());
+        assert_eq!(
+            taiwan_cases(40, 1).map(|c| c.map(|i| demo.personas[i].id.clone())),
+            Some(["p0037", "p0038", "p0040"].map(String::from))
+        );
+        assert_eq!(taiwan_cases(7, 1), None);
+        assert!(generate(7, 1, today()).personas.iter().all(|p| p.residence_permit.is_none()));
+    }
+
+    #[test]
+    fn pinyin_of_generated_names() {
+        assert_eq!(pinyin_of("王小明"), ("WANG".to_string(), "XIAOMING".to_string()));
+        assert_eq!(pinyin_of("欧阳娜"), ("OUYANG".to_string(), "NA".to_string()));
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub struct Persona {
     pub id: String,
     /// The ID card's text fields, as the card carries them.
     pub card: CardText,
+    /// The residence permit (居住证) held, if any: the 6-digit administrative code of the city that
+    /// issued it, e.g. `350200` (Xiamen). A mainland resident living outside their hukou's city holds
+    /// one of the city they live in; it opens what that city's residents may get (the Taiwan
+    /// individual tour). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residence_permit: Option<String>,
     /// The persona's face: a 16-byte signature (hex) from which the simulated camera draws live frames
     /// and the card photo is made.
     pub face: String,

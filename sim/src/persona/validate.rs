@@ -51,6 +51,7 @@ pub fn validate(deck: &Deck) -> Vec<String> {
         if let Some(other) = seen.id_numbers.insert(&p.card.id_number, &p.id) {
             r.add("card.id_number", format_args!("also the ID number of {other}"));
         }
+        check_residence_permit(&mut r, p);
         check_face(&mut r, &p.face);
         check_fingers(&mut r, p);
         for (j, permit) in p.permits.iter().enumerate() {
@@ -241,6 +242,31 @@ fn check_id_card(r: &mut Report<'_>, p: &Persona, birth: Option<NaiveDate>) {
         if c.issue_count.is_some() {
             r.add("card.issue_count", "only a 'J' card has one");
         }
+    }
+}
+
+/// The municipalities (直辖市), whose city code is their province's: 北京, 天津, 上海, 重庆.
+const MUNICIPALITIES: &[&str] = &["11", "12", "31", "50"];
+
+/// A residence permit (居住证): a mainland resident's, of a mainland city (its 6-digit code, e.g.
+/// `350200`; `310000` for Shanghai).
+fn check_residence_permit(r: &mut Report<'_>, p: &Persona) {
+    let Some(code) = &p.residence_permit else { return };
+    let digits = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+    let province = if digits { crate::scheduler::geo::province(code) } else { None };
+    let mainland = digits && !NON_MAINLAND_AREAS.iter().any(|(area, _)| area[..2] == code[..2]);
+    if !digits || province.is_none() || !mainland {
+        r.add("residence_permit", format_args!("{code:?} is not the 6-digit code of a mainland city, e.g. \"350200\""));
+    } else if !code.ends_with("00") || (&code[2..4] == "00" && !MUNICIPALITIES.contains(&&code[..2])) {
+        r.add(
+            "residence_permit",
+            format_args!(
+                "{code:?} is not a city's code: a city ends in 00 (\"350200\"), a municipality in 0000 (\"310000\")"
+            ),
+        );
+    }
+    if p.card.card_type != CardType::Resident || p.flags.non_mainland {
+        r.add("residence_permit", "only a mainland resident (a resident ID card) holds one");
     }
 }
 
@@ -609,6 +635,30 @@ mod tests {
         let mut d = deck();
         d.personas[1].id = "p0001".into();
         one_problem(&d, "p0001: id: duplicate persona id");
+    }
+
+    #[test]
+    fn residence_permit_rules() {
+        let mut d = deck();
+        let p = d.personas.iter().position(|p| !p.flags.non_mainland && p.residence_permit.is_none()).unwrap();
+        let id = d.personas[p].id.clone();
+        for good in ["350200", "310000", "110000", "440100"] {
+            d.personas[p].residence_permit = Some(good.into());
+            assert_eq!(validate(&d), Vec::<String>::new(), "{good}");
+        }
+        for bad in ["35020", "3502000", "35020a", "990100", "810000", " 350200"] {
+            d.personas[p].residence_permit = Some(bad.into());
+            one_problem(&d, &format!("{id}: residence_permit: {bad:?} is not the 6-digit code of a mainland city"));
+        }
+        for district in ["350203", "350000", "440000"] {
+            d.personas[p].residence_permit = Some(district.into());
+            one_problem(&d, &format!("{id}: residence_permit: {district:?} is not a city's code"));
+        }
+        let j = d.personas.iter().position(|p| p.flags.non_mainland).unwrap();
+        let jid = d.personas[j].id.clone();
+        d.personas[p].residence_permit = None;
+        d.personas[j].residence_permit = Some("350200".into());
+        one_problem(&d, &format!("{jid}: residence_permit: only a mainland resident"));
     }
 
     #[test]

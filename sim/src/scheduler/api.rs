@@ -97,6 +97,11 @@ pub enum Authorisation {
         auth_id: String,
         /// Offer ids.
         allowed: Vec<String>,
+        /// The city codes of the residence permits (居住证) the applicant holds, e.g. `["350200"]`
+        /// (absent in older answers: none). With the hukou on the ID card, they decide the Taiwan
+        /// individual tour ([`super::rules::individual_tour_eligible`]); `allowed` has applied it.
+        #[serde(default)]
+        residence_permits: Vec<String>,
     },
     /// Refused.
     Denied {

@@ -4,7 +4,7 @@
 use super::api::{AuthRequest, Authorisation};
 use super::clock::stamp;
 use super::error::AppError;
-use super::policy::Offer;
+use super::policy::Policy;
 use super::rules::{self, ApplicantFacts};
 use super::store::{AUTH_NO, next_counter, parse_day};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -92,11 +92,15 @@ pub fn held(conn: &Connection, id_number: &str) -> Result<Vec<HeldRow>, AppError
 
 fn facts(conn: &Connection, id_number: &str) -> Result<Option<ApplicantFacts>, AppError> {
     let row = conn
-        .query_row("SELECT non_mainland, counter_only FROM applicants WHERE id_number = ?1", params![id_number], |r| {
-            Ok((r.get::<_, bool>(0)?, r.get::<_, bool>(1)?))
-        })
+        .query_row(
+            "SELECT non_mainland, counter_only, address, residence_permit FROM applicants WHERE id_number = ?1",
+            params![id_number],
+            |r| {
+                Ok((r.get::<_, bool>(0)?, r.get::<_, bool>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            },
+        )
         .optional()?;
-    let Some((non_mainland, counter_only)) = row else { return Ok(None) };
+    let Some((non_mainland, counter_only, address, residence_permit)) = row else { return Ok(None) };
     let mut stmt = conn.prepare("SELECT kind, number FROM documents WHERE id_number = ?1")?;
     let permits = stmt
         .query_map(params![id_number], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -104,7 +108,8 @@ fn facts(conn: &Connection, id_number: &str) -> Result<Option<ApplicantFacts>, A
         .into_iter()
         .filter_map(|(k, n)| parse_permit_kind(&k).map(|k| (k, n)))
         .collect();
-    Ok(Some(ApplicantFacts { non_mainland, counter_only, permits }))
+    let residence_permits = residence_permit.into_iter().collect();
+    Ok(Some(ApplicantFacts { non_mainland, counter_only, permits, address, residence_permits }))
 }
 
 fn issued(conn: &Connection, id_number: &str) -> Result<Vec<(Destination, NaiveDate)>, AppError> {
@@ -125,7 +130,7 @@ pub fn authorise(
     conn: &Connection,
     kiosk: &str,
     req: &AuthRequest,
-    offers: &[Offer],
+    policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<Authorisation, AppError> {
     let stored: Option<String> = conn
@@ -147,11 +152,15 @@ pub fn authorise(
         req.permit_kind,
         &req.permit_number,
         req.today,
-        offers,
+        policy,
         &held,
         &issued,
     ) {
-        Ok(allowed) => Authorisation::Granted { auth_id: auth_id.clone(), allowed },
+        Ok(allowed) => Authorisation::Granted {
+            auth_id: auth_id.clone(),
+            allowed,
+            residence_permits: applicant.map(|a| a.residence_permits).unwrap_or_default(),
+        },
         Err(reason) => Authorisation::Denied { reason },
     };
     let decision = if matches!(answer, Authorisation::Granted { .. }) { "granted" } else { "denied" };

@@ -8,7 +8,7 @@
 
 use super::api::BookingStatus;
 use super::error::AppError;
-use super::policy::Offer;
+use super::policy::Policy;
 use axum::http::StatusCode;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use drivers::permit::{Destination, Endorsement, EndorsementKind, PermitKind};
@@ -368,18 +368,57 @@ pub struct ApplicantFacts {
     pub counter_only: bool,
     /// Permits held: kind and number.
     pub permits: Vec<(PermitKind, String)>,
+    /// The hukou address, as on the ID card.
+    pub address: String,
+    /// The codes of the cities whose residence permits (居住证) the applicant holds.
+    pub residence_permits: Vec<String>,
+}
+
+/// The longest province prefix of an address: `新疆维吾尔自治区`.
+const PROVINCE_MAX_CHARS: usize = 8;
+
+/// The Taiwan individual-tour rule (赴台个人旅游签注): may a person with this hukou `address` (as
+/// on the ID card) and residence permits (居住证) of these cities (`residence_permits`, city codes)
+/// have it, given the cities open to it (`open_cities`, `(code, zh)` pairs such as
+/// `("350200", "厦门市")`)?
+///
+/// Yes when the address, after an optional province prefix ending in `省` or `自治区` (at most 8
+/// characters: `福建省`, `广西壮族自治区`), starts with an open city's name (`福建省厦门市思明区...`;
+/// a municipality's address starts with it: `上海市浦东新区...`), or when a residence permit's code
+/// is an open city's. A city named further on (`广东省广州市天河区厦门街`) does not count, nor does
+/// an open city with an empty name or code. No open city: nobody.
+pub fn individual_tour_eligible<'a, S: AsRef<str>>(
+    address: &str,
+    residence_permits: &[S],
+    open_cities: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> bool {
+    let address = address.trim();
+    let after_province = ["省", "自治区"]
+        .iter()
+        .filter_map(|marker| address.find(marker).map(|i| i + marker.len()))
+        .min()
+        .filter(|&end| address[..end].chars().count() <= PROVINCE_MAX_CHARS)
+        .map(|end| &address[end..]);
+    open_cities.into_iter().any(|(code, zh)| {
+        let (code, zh) = (code.trim(), zh.trim());
+        let hukou = !zh.is_empty() && (address.starts_with(zh) || after_province.is_some_and(|a| a.starts_with(zh)));
+        let permit = !code.is_empty() && residence_permits.iter().any(|r| r.as_ref().trim() == code);
+        hukou || permit
+    })
 }
 
 /// May an applicant get an endorsement at a kiosk? The offers allowed, or why not.
 ///
 /// `held`: endorsements on the applicant's permits (with the permit's kind); `issued`: endorsements
-/// issued at kiosks (destination, last valid day).
+/// issued at kiosks (destination, last valid day). Individual-tour offers go only to those
+/// [`individual_tour_eligible`] lets have them, under `policy`'s open cities.
+#[allow(clippy::too_many_arguments)]
 pub fn authorise(
     applicant: Option<&ApplicantFacts>,
     permit_kind: PermitKind,
     permit_number: &str,
     today: NaiveDate,
-    offers: &[Offer],
+    policy: &Policy,
     held: &[(PermitKind, Endorsement)],
     issued: &[(Destination, NaiveDate)],
 ) -> Result<Vec<String>, Reason> {
@@ -400,9 +439,12 @@ pub fn authorise(
         })
     };
     let was_issued = |dest: Destination| issued.iter().any(|(d, valid_to)| *d == dest && *valid_to >= today);
-    Ok(offers
+    let individual = individual_tour_eligible(&a.address, &a.residence_permits, policy.open_city_pairs());
+    Ok(policy
+        .offers
         .iter()
         .filter(|o| o.permit == permit_kind && !holds_usable(o.destination) && !was_issued(o.destination))
+        .filter(|o| o.kind != EndorsementKind::IndividualTour || individual)
         .map(|o| o.id.clone())
         .collect())
 }
@@ -414,6 +456,7 @@ pub fn add_days(d: NaiveDate, n: u64) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    use super::super::policy::{Offer, OpenCity};
     use super::*;
     use drivers::permit::Trips;
 
@@ -554,13 +597,61 @@ mod tests {
         assert_eq!(Cursor::after(None, c.from, c.to), 0);
     }
 
-    fn offers() -> Vec<Offer> {
-        let o = |id: &str, permit, destination| Offer { id: id.into(), permit, destination, trips: Some(Trips::One) };
-        vec![
-            o("HK-1", PermitKind::HkMacau, Destination::HongKong),
-            o("MO-1", PermitKind::HkMacau, Destination::Macau),
-            o("TW-1", PermitKind::Taiwan, Destination::Taiwan),
-        ]
+    fn offers() -> Policy {
+        let o = |id: &str, permit, destination, kind| Offer {
+            id: id.into(),
+            permit,
+            destination,
+            kind,
+            trips: Some(Trips::One),
+        };
+        Policy {
+            offers: vec![
+                o("HK-1", PermitKind::HkMacau, Destination::HongKong, EndorsementKind::GroupTour),
+                o("MO-1", PermitKind::HkMacau, Destination::Macau, EndorsementKind::GroupTour),
+                o("TW-1", PermitKind::Taiwan, Destination::Taiwan, EndorsementKind::GroupTour),
+                o("TW-G-1", PermitKind::Taiwan, Destination::Taiwan, EndorsementKind::IndividualTour),
+            ],
+            open_cities: vec![
+                OpenCity { code: "350200".into(), zh: "厦门市".into() },
+                OpenCity { code: "310000".into(), zh: "上海市".into() },
+            ],
+        }
+    }
+
+    const OPEN: [(&str, &str); 3] = [("350200", "厦门市"), ("350100", "福州市"), ("310000", "上海市")];
+
+    #[test]
+    fn the_taiwan_individual_tour_is_for_open_city_hukou_or_residence_permits() {
+        let none: [&str; 0] = [];
+        for yes in [
+            "福建省厦门市思明区湖滨南路1号",
+            "福建省福州市鼓楼区",
+            "上海市浦东新区世纪大道100号",
+            "  福建省厦门市思明区",
+            "厦门市思明区中山路1号",
+        ] {
+            assert!(individual_tour_eligible(yes, &none, OPEN), "{yes}");
+        }
+        for no in [
+            "广东省广州市天河区体育西路100号",
+            "广东省广州市天河区厦门街1号",
+            "广东省广州市上海路1号",
+            "福建省泉州市丰泽区",
+            "广西壮族自治区南宁市青秀区厦门路",
+            "",
+        ] {
+            assert!(!individual_tour_eligible(no, &none, OPEN), "{no}");
+        }
+        let guangzhou = "广东省广州市天河区体育西路100号";
+        assert!(individual_tour_eligible(guangzhou, &["350200"], OPEN), "a Xiamen residence permit");
+        assert!(individual_tour_eligible(guangzhou, &["440100".to_string(), "310000".to_string()], OPEN));
+        assert!(!individual_tour_eligible(guangzhou, &["440100"], OPEN));
+        assert!(!individual_tour_eligible(guangzhou, &["350203"], OPEN), "a district is not the city");
+        assert!(!individual_tour_eligible("福建省厦门市思明区", &["350200"], []), "no open city: nobody");
+        assert!(!individual_tour_eligible(guangzhou, &[""], [("", "")]), "an empty entry opens nothing");
+        // A province prefix is short: a 省 further on is not one.
+        assert!(!individual_tour_eligible("北京市海淀区中关村大街1号某省厦门市", &none, OPEN));
     }
 
     fn endorsement(dest: Destination, kind: EndorsementKind, left: Option<u8>, to: &str) -> Endorsement {
@@ -578,7 +669,11 @@ mod tests {
     #[test]
     fn authorisation_rules() {
         let today = d("2026-05-18");
-        let me = ApplicantFacts { permits: vec![(PermitKind::HkMacau, "C12345678".into())], ..Default::default() };
+        let me = ApplicantFacts {
+            permits: vec![(PermitKind::HkMacau, "C12345678".into())],
+            address: "广东省广州市天河区体育西路100号".into(),
+            ..Default::default()
+        };
         let run = |a: Option<&ApplicantFacts>, number: &str, held: &[(PermitKind, Endorsement)], issued: &[_]| {
             authorise(a, PermitKind::HkMacau, number, today, &offers(), held, issued)
         };
@@ -609,5 +704,18 @@ mod tests {
         // Issued at a kiosk and still valid: not again.
         assert_eq!(run(Some(&me), "C12345678", &[], &[(Destination::Macau, today)]), Ok(vec!["HK-1".to_string()]));
         assert_eq!(run(Some(&me), "C12345678", &[], &[(Destination::Macau, d("2026-05-17"))]).map(|v| v.len()), Ok(2));
+
+        // Taiwan: the individual tour only for a hukou or a residence permit in an open city.
+        let tw = |a: &ApplicantFacts| authorise(Some(a), PermitKind::Taiwan, "T12345678", today, &offers(), &[], &[]);
+        let group = ApplicantFacts { permits: vec![(PermitKind::Taiwan, "T12345678".into())], ..me.clone() };
+        assert_eq!(tw(&group), Ok(vec!["TW-1".to_string()]));
+        let xiamen = ApplicantFacts { address: "福建省厦门市思明区中山路1号".into(), ..group.clone() };
+        assert_eq!(tw(&xiamen), Ok(vec!["TW-1".to_string(), "TW-G-1".to_string()]));
+        let resident = ApplicantFacts { residence_permits: vec!["310000".into()], ..group.clone() };
+        assert_eq!(tw(&resident), Ok(vec!["TW-1".to_string(), "TW-G-1".to_string()]));
+        // A usable Taiwan group tour holds back both (one destination).
+        let held =
+            [(PermitKind::Taiwan, endorsement(Destination::Taiwan, EndorsementKind::GroupTour, Some(1), "2026-08-01"))];
+        assert_eq!(authorise(Some(&xiamen), PermitKind::Taiwan, "T12345678", today, &offers(), &held, &[]), Ok(vec![]));
     }
 }

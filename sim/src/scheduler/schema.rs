@@ -220,9 +220,14 @@ CREATE TABLE travel_records (
 );
 "#;
 
+/// The residence permit (居住证) an applicant holds: the issuing city's code (Taiwan individual tour).
+const V2: &str = r#"
+ALTER TABLE applicants ADD COLUMN residence_permit TEXT;
+"#;
+
 /// Every migration, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 #[cfg(test)]

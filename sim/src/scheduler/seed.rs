@@ -206,6 +206,11 @@ fn seed_person(conn: &Connection, deck: &Deck, index: usize, p: &Persona, s: &mu
             p.flags.non_mainland
         ],
     )?);
+    // Also for an applicant seeded before residence permits were stored (not counted: no new row).
+    conn.execute(
+        "UPDATE applicants SET residence_permit = ?2 WHERE id_number = ?1 AND residence_permit IS NOT ?2",
+        params![id, p.residence_permit],
+    )?;
     let place = province(&id).unwrap_or("").to_string();
     for permit in &p.permits {
         s.documents += n(conn.execute(

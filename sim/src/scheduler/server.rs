@@ -42,14 +42,14 @@ pub struct TlsFiles {
 /// Build the shared state.
 pub fn state(opts: &ServeOptions) -> Result<AppState, String> {
     let store = Store::open(&opts.db).map_err(|e| e.to_string())?;
-    let offers = policy::load(opts.policy.as_deref())?;
+    let policy = policy::load_policy(opts.policy.as_deref())?;
     if let Some(now) = opts.now
         && !(2000..=2200).contains(&now.year())
     {
         return Err(format!("--now {now}: expected a time between the years 2000 and 2200"));
     }
     let clock = opts.now.map(Clock::starting_at).unwrap_or_else(Clock::real);
-    Ok(AppState { store, clock, offers })
+    Ok(AppState { store, clock, policy })
 }
 
 /// SIGTERM or SIGINT. The handlers are installed here, at once, so that a signal sent as soon as

@@ -1,7 +1,7 @@
 //! What every request handler shares.
 
 use super::clock::Clock;
-use super::policy::Offer;
+use super::policy::Policy;
 use super::store::Store;
 use std::sync::Arc;
 
@@ -11,8 +11,8 @@ pub struct AppState {
     pub store: Store,
     /// Central's clock.
     pub clock: Clock,
-    /// The endorsement offers of the policy file.
-    pub offers: Vec<Offer>,
+    /// The policy file's endorsement offers and the cities open to the Taiwan individual tour.
+    pub policy: Policy,
 }
 
 /// The state as handlers get it.

@@ -135,7 +135,7 @@ pub async fn authorisations(
     }
     let now = state.clock.now();
     let st = state.clone();
-    let answer = state.store.transact(move |tx| authorise::authorise(tx, &kiosk.id, &req, &st.offers, now)).await?;
+    let answer = state.store.transact(move |tx| authorise::authorise(tx, &kiosk.id, &req, &st.policy, now)).await?;
     Ok(Json(answer))
 }
 
@@ -174,6 +174,7 @@ pub async fn post_events(
     }
     let now = state.clock.now();
     let st = state.clone();
-    let results = state.store.transact(move |tx| events::process(tx, &kiosk.id, &batch, &st.offers, now)).await?;
+    let results =
+        state.store.transact(move |tx| events::process(tx, &kiosk.id, &batch, &st.policy.offers, now)).await?;
     Ok(Json(results))
 }
