@@ -387,6 +387,70 @@ async fn applicants_log_in_and_query_their_own_records_only() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
+/// A printed entry/exit record's QR code: the reference a query hands out fetches the same records
+/// later, without a token, at the URL the answer names; each query hands out a new one.
+#[tokio::test]
+async fn travel_records_can_be_fetched_again_by_their_reference() {
+    let c = Central::start();
+    let mut holder = None;
+    for p in &c.deck.personas {
+        let (_, r) = c.get(&format!("/v1/applicants/{}/travel-records", id(p)), Some(GZ_TOKEN)).await;
+        if r["records"].as_array().is_some_and(|a| a.len() >= 4) {
+            holder = Some((p, r));
+            break;
+        }
+    }
+    let (p, first) = holder.expect("someone with a few crossings");
+    let reference = first["reference"].as_str().expect("a reference").to_string();
+    assert!(sim::scheduler::strict::travel_reference(&reference), "{reference}");
+    let url = first["url"].as_str().expect("a url").to_string();
+    assert_eq!(url, format!("{}/v1/travel-records/{reference}", c.base), "the listening address by default");
+
+    // No token: the reference is the credential. Same records, same reference and URL.
+    let path = format!("/v1/travel-records/{reference}");
+    let (s, again) = c.get(&path, None).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again, first);
+    let (s, with_token) = c.get(&path, Some("anything")).await;
+    assert_eq!((s, &with_token), (StatusCode::OK, &first), "a token is not looked at");
+
+    // Every query: a new reference; each keeps working.
+    let (_, second) = c.get(&format!("/v1/applicants/{}/travel-records", id(p)), Some(GZ_TOKEN)).await;
+    assert_eq!(second["records"], first["records"]);
+    assert_ne!(second["reference"], first["reference"]);
+    let (_, by_second) =
+        c.get(&format!("/v1/travel-records/{}", second["reference"].as_str().unwrap_or("")), None).await;
+    assert_eq!(by_second, second);
+    assert_eq!(c.get(&path, None).await.1, first);
+
+    // The days asked for go with the reference.
+    let records = first["records"].as_array().expect("records");
+    let (from, to) = (records[1]["date"].as_str().unwrap_or(""), records[2]["date"].as_str().unwrap_or(""));
+    let (_, some) =
+        c.get(&format!("/v1/applicants/{}/travel-records?from={from}&to={to}", id(p)), Some(GZ_TOKEN)).await;
+    let n = some["records"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(n >= 2 && n < records.len(), "{some}");
+    let (_, fetched) = c.get(&format!("/v1/travel-records/{}", some["reference"].as_str().unwrap_or("")), None).await;
+    assert_eq!(fetched, some);
+
+    // An applicant's own query hands out references too.
+    let (_, login) = c.post("/v1/login", None, &json!({"id_number": id(p), "name": p.card.name})).await;
+    let token = login["token"].as_str().expect("token").to_string();
+    let (s, own) = c.get(&format!("/v1/applicants/{}/travel-records", id(p)), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{own}");
+    assert_eq!(c.get(&format!("/v1/travel-records/{}", own["reference"].as_str().unwrap_or("")), None).await.1, own);
+
+    // Unknown and malformed references.
+    let (s, v) = c.get(&format!("/v1/travel-records/{}", "0".repeat(32)), None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_reference")), "{v}");
+    for bad in
+        [reference.to_uppercase(), format!("{reference}0"), reference[1..].to_string(), format!("%20{reference}")]
+    {
+        let (s, v) = c.get(&format!("/v1/travel-records/{bad}"), None).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{bad}: {v}");
+    }
+}
+
 #[tokio::test]
 async fn kiosk_endpoints_need_a_kiosk_token() {
     let c = Central::start();
@@ -801,6 +865,7 @@ async fn the_openapi_document_lists_every_path() {
         ("/v1/applicants/{id}/endorsements", "get"),
         ("/v1/applicants/{id}/documents", "get"),
         ("/v1/applicants/{id}/travel-records", "get"),
+        ("/v1/travel-records/{reference}", "get"),
         ("/v1/time", "get"),
         ("/v1/kiosk/bookings", "get"),
         ("/v1/kiosk/lookup", "get"),
@@ -810,7 +875,11 @@ async fn the_openapi_document_lists_every_path() {
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not documented");
     }
-    assert_eq!(paths.len(), 18, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 19, "{:?}", paths.keys().collect::<Vec<_>>());
+    let shared = &paths["/v1/travel-records/{reference}"]["get"];
+    assert!(shared.get("security").is_none(), "fetching by reference needs no token: {shared}");
+    assert_eq!(shared["parameters"][0]["schema"]["pattern"], sim::scheduler::strict::TRAVEL_REFERENCE_PATTERN);
+    assert!(shared["responses"]["404"].is_object());
     for schema in ["ApiError", "BookingChanges", "AuthRequest", "Authorisation", "EventBatch", "EventResults", "Stats"]
     {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");

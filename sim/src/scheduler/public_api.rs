@@ -442,11 +442,19 @@ pub struct TravelRecord {
     pub document_number: String,
 }
 
-/// `GET /v1/applicants/{id}/travel-records` answer, oldest first.
+/// `GET /v1/applicants/{id}/travel-records` and `GET /v1/travel-records/{reference}` answer, oldest
+/// first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TravelRecords {
     /// Crossings.
     pub records: Vec<TravelRecord>,
+    /// The reference that fetches the same records later, without a token (查验编号): 32 lower-case
+    /// hex digits, a random 128-bit value. Each query of an applicant's records makes a new one; a
+    /// fetch by reference answers with the same one.
+    pub reference: String,
+    /// Where the records are fetched by reference: `{central's public URL}/v1/travel-records/{reference}`
+    /// (what the QR code of a printed record holds).
+    pub url: String,
 }
 
 /// `GET /v1/kiosk/bookings` parameters.

@@ -2,8 +2,10 @@
 //! records, and the admin counts.
 
 use super::api::Stats;
+use super::auth::{new_token, sha256_hex};
 use super::authorise::{enum_text, held, permit_kind_text};
 use super::bookings::hall_rules;
+use super::clock::stamp;
 use super::error::AppError;
 use super::geo::distance_km;
 use super::public_api::{
@@ -279,6 +281,40 @@ pub fn travel_records(
             })
         })
         .collect()
+}
+
+/// A new reference (32 lower-case hex digits, 128 random bits) for an applicant's records over
+/// `from..=to`, stored as its SHA-256 with the applicant and the days.
+pub fn new_travel_reference(
+    conn: &Connection,
+    id_number: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, AppError> {
+    let reference = new_token("")?;
+    conn.execute(
+        "INSERT INTO travel_record_refs (reference_sha256, id_number, date_from, date_to, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![sha256_hex(&reference), id_number, from.map(day_text), to.map(day_text), stamp(now)],
+    )?;
+    Ok(reference)
+}
+
+/// Whose records over which days a reference fetches: (ID number, from, to); `None` when unknown.
+pub type TravelReference = (String, Option<NaiveDate>, Option<NaiveDate>);
+
+/// What a reference was issued for, if it was.
+pub fn travel_reference(conn: &Connection, reference: &str) -> Result<Option<TravelReference>, AppError> {
+    let row = conn
+        .query_row(
+            "SELECT id_number, date_from, date_to FROM travel_record_refs WHERE reference_sha256 = ?1",
+            params![sha256_hex(reference)],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)),
+        )
+        .optional()?;
+    let Some((id, from, to)) = row else { return Ok(None) };
+    Ok(Some((id, from.as_deref().map(parse_day).transpose()?, to.as_deref().map(parse_day).transpose()?)))
 }
 
 fn count(conn: &Connection, sql: &str) -> Result<u64, AppError> {

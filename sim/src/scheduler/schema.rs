@@ -225,9 +225,23 @@ const V2: &str = r#"
 ALTER TABLE applicants ADD COLUMN residence_permit TEXT;
 "#;
 
+/// The references of entry/exit records handed out (what the QR code of a print-out holds): each
+/// fetches that applicant's records over the same days, without a token. A random 128-bit value,
+/// stored as its SHA-256 only, like the tokens.
+const V3: &str = r#"
+CREATE TABLE travel_record_refs (
+    reference_sha256  TEXT PRIMARY KEY,
+    id_number         TEXT NOT NULL,
+    date_from         TEXT,
+    date_to           TEXT,
+    created_at        TEXT NOT NULL
+);
+CREATE INDEX travel_record_refs_by_person ON travel_record_refs (id_number);
+"#;
+
 /// Every migration, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 #[cfg(test)]

@@ -49,7 +49,28 @@ pub fn state(opts: &ServeOptions) -> Result<AppState, String> {
         return Err(format!("--now {now}: expected a time between the years 2000 and 2200"));
     }
     let clock = opts.now.map(Clock::starting_at).unwrap_or_else(Clock::real);
-    Ok(AppState { store, clock, policy })
+    Ok(AppState { store, clock, policy, public_url: String::new() })
+}
+
+/// A `--public-url`: `http://` or `https://` and a host, no white space; without its trailing `/`.
+pub fn check_public_url(url: &str) -> Result<String, String> {
+    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+    let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) && !url.chars().any(char::is_whitespace);
+    if !ok {
+        return Err(format!(
+            "--public-url {url:?}: expected http:// or https:// and a host, e.g. https://central.example"
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// The base of the URLs central hands out: the public URL when given, else the listening address
+/// with the scheme served.
+pub fn public_base(public_url: Option<&str>, addr: SocketAddr, https: bool) -> Result<String, String> {
+    match public_url {
+        Some(url) => check_public_url(url),
+        None => Ok(format!("{}://{addr}", if https { "https" } else { "http" })),
+    }
 }
 
 /// SIGTERM or SIGINT. The handlers are installed here, at once, so that a signal sent as soon as
@@ -72,8 +93,17 @@ fn announce(addr: SocketAddr) -> Result<(), String> {
     out.flush().map_err(|e| e.to_string())
 }
 
-/// Serve until a signal.
+/// Serve until a signal; the URLs central hands out start with the listening address.
 pub async fn serve(opts: ServeOptions) -> Result<(), String> {
+    serve_public(opts, None).await
+}
+
+/// Serve until a signal; the URLs central hands out (a travel record's QR code) start with
+/// `public_url` when given (`kiosk-sim scheduler --public-url URL`), else with the listening address.
+pub async fn serve_public(opts: ServeOptions, public_url: Option<String>) -> Result<(), String> {
+    if let Some(url) = &public_url {
+        check_public_url(url)?;
+    }
     #[cfg(feature = "tls")]
     let tls = match &opts.tls {
         Some(files) => Some(super::tls::server_config(files)?),
@@ -85,13 +115,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                     cargo build -p sim --features tls)"
             .into());
     }
-    let state = Arc::new(state(&opts)?);
+    let mut state = state(&opts)?;
     let stop = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let app = routes::router(state);
+    state.public_url = public_base(public_url.as_deref(), addr, opts.tls.is_some())?;
+    let app = routes::router(Arc::new(state));
     #[cfg(feature = "tls")]
     if let Some(config) = tls {
         let handle = axum_server::Handle::new();
@@ -116,6 +147,33 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_url_is_the_listening_address_unless_given() {
+        let addr: SocketAddr = "127.0.0.1:41237".parse().unwrap();
+        assert_eq!(public_base(None, addr, false).unwrap(), "http://127.0.0.1:41237");
+        assert_eq!(public_base(None, addr, true).unwrap(), "https://127.0.0.1:41237");
+        let given = public_base(Some("https://central.example/nia/"), addr, false).unwrap();
+        assert_eq!(given, "https://central.example/nia");
+        for bad in ["central.example", "ftp://x", "https://", "http:///x", "https://a b", ""] {
+            assert!(public_base(Some(bad), addr, false).unwrap_err().contains("--public-url"), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bad_public_url_is_refused_before_anything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = ServeOptions {
+            listen: "127.0.0.1:0".into(),
+            db: dir.path().join("c.db"),
+            policy: None,
+            now: None,
+            tls: None,
+        };
+        let e = serve_public(opts, Some("central.example".into())).await.unwrap_err();
+        assert!(e.contains("--public-url"), "{e}");
+        assert!(!dir.path().join("c.db").exists());
+    }
 
     #[cfg(not(feature = "tls"))]
     #[tokio::test]

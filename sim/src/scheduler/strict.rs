@@ -30,6 +30,14 @@ pub const NO_CONTROL_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
 /// A booking-feed cursor as issued: empty (from the start) or `v1.SEQ.FROM.TO`.
 pub const CURSOR_PATTERN: &str = "^(v1\\.[0-9]{1,19}\\.[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])\\.[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]))?$";
 
+/// A travel-record reference as issued: 32 lower-case hex digits (128 random bits).
+pub const TRAVEL_REFERENCE_PATTERN: &str = "^[0-9a-f]{32}$";
+
+/// Whether `s` is shaped as a travel-record reference ([`TRAVEL_REFERENCE_PATTERN`]), exactly.
+pub fn travel_reference(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn digits(b: &[u8]) -> bool {
     !b.is_empty() && b.iter().all(u8::is_ascii_digit)
 }
@@ -197,6 +205,20 @@ mod tests {
             "2026-05-18T10:00:00",
         ] {
             assert!(date_time(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn travel_references_are_32_lower_case_hex_digits() {
+        assert!(travel_reference("0123456789abcdef0123456789abcdef"));
+        for bad in [
+            "0123456789ABCDEF0123456789abcdef",
+            "0123456789abcdef0123456789abcde",
+            " 0123456789abcdef0123456789abcdef",
+            "g123456789abcdef0123456789abcdef",
+            "",
+        ] {
+            assert!(!travel_reference(bad), "{bad:?}");
         }
     }
 

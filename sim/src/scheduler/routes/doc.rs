@@ -11,7 +11,9 @@
 use crate::scheduler::presets::CERTIFICATE_TYPES;
 use crate::scheduler::routes::kiosk::MAX_EVENTS;
 use crate::scheduler::rules::add_days;
-use crate::scheduler::strict::{CURSOR_PATTERN, ID_NUMBER_PATTERN, NO_CONTROL_PATTERN, PHONE_PATTERN, TIME_PATTERN};
+use crate::scheduler::strict::{
+    CURSOR_PATTERN, ID_NUMBER_PATTERN, NO_CONTROL_PATTERN, PHONE_PATTERN, TIME_PATTERN, TRAVEL_REFERENCE_PATTERN,
+};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde_json::{Map, Value, json};
 
@@ -34,7 +36,7 @@ fn default_description(status: &str) -> &'static str {
         "400" => "`bad_request`: a malformed body, field, path or query parameter (the message names it)",
         "401" => "`unauthorised`: no, malformed or unknown bearer token",
         "403" => "`forbidden`: the token may not act for that applicant",
-        "404" => "Not found (`unknown_applicant`, `no_such_hall`, `no_such_booking`)",
+        "404" => "Not found (`unknown_applicant`, `no_such_hall`, `no_such_booking`, `unknown_reference`)",
         "409" => "Conflict with the current state",
         "413" => "`bad_request`: the body is larger than 2 MiB (32 MiB for POST /v1/kiosk/events)",
         "415" => "`bad_request`: the body is not sent as `Content-Type: application/json`",
@@ -241,6 +243,16 @@ fn constrain(doc: &mut Value, m: &mut Missed) {
         json!({"pattern": ID_NUMBER_PATTERN, "description": id_text, "example": EXAMPLE_ID}),
     );
     m.param(doc, "/v1/halls/{hall}/slots", "get", "hall", json!({"example": "gz-tianhe"}));
+    m.param(
+        doc,
+        "/v1/travel-records/{reference}",
+        "get",
+        "reference",
+        json!({"pattern": TRAVEL_REFERENCE_PATTERN, "minLength": 32, "maxLength": 32,
+               "example": "3f2a9c0e7b5d41e8a6c2d9f0b1e4a7c3"}),
+    );
+    m.at(doc, &prop("TravelRecords", "reference"), json!({"pattern": TRAVEL_REFERENCE_PATTERN}));
+    m.at(doc, &prop("TravelRecords", "url"), json!({"format": "uri"}));
     // Larger limits are taken as the largest; beyond an unsigned 64-bit number is malformed.
     let limit_max = json!(u64::MAX);
     m.param(doc, "/v1/halls", "get", "limit", json!({"minimum": 1, "maximum": limit_max}));

@@ -52,7 +52,8 @@ impl utoipa::Modify for BearerAuth {
     components(schemas(ApiError)),
     tags(
         (name = "applicant", description = "Booking, for applicants (NIA app, mini programs)"),
-        (name = "queries", description = "Progress, endorsement, document and entry/exit record queries"),
+        (name = "queries", description = "Progress, endorsement, document and entry/exit record queries; \
+                                          entry/exit records fetched again by reference"),
         (name = "kiosk", description = "The kiosk API"),
         (name = "admin", description = "Counts for tests (loopback only)"),
     )
@@ -74,6 +75,7 @@ pub fn api() -> (Router<Shared>, utoipa::openapi::OpenApi) {
         .routes(routes!(queries::endorsements))
         .routes(routes!(queries::documents))
         .routes(routes!(queries::travel_records))
+        .routes(routes!(queries::shared_travel_records))
         .routes(routes!(kiosk::time))
         .routes(routes!(kiosk::booking_changes))
         .routes(routes!(kiosk::lookup))
