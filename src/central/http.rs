@@ -1,16 +1,22 @@
-//! Central over HTTP/JSON: the scheduler's kiosk API (`/v1/kiosk/...`), with the kiosk's bearer
+//! Central over HTTP/JSON: the scheduler's kiosk API (`/v1/kiosk/...`) and the applicant services
+//! a kiosk token may use for anyone (queries, halls and slots, booking), with the kiosk's bearer
 //! credential. Every failure is a [`CentralError`] that says what went wrong: no answer (down,
 //! timeout, a 5xx), an answer that is not what the API promises (garbled, too large), or a refusal
-//! (a 4xx with central's message). Nothing central sends can panic the kiosk.
+//! (a 4xx with central's error code and message: `slot_full`, `same_day`, ...). Nothing central
+//! sends can panic the kiosk. Ids and codes go into paths as one escaped segment each.
 //!
 //! With cargo feature `tls`, central may be `https://` with mutual TLS: the kiosk trusts only the CA
 //! it is given and shows its own certificate ([`TlsIdentity`]); the bearer token still goes along.
 
-use super::{AuthRequest, Authorisation, BookingRecord, Central, CentralError};
+use super::{
+    AuthRequest, Authorisation, Booking, BookingRecord, BookingRequest, Bookings, CancelResult, Central, CentralError,
+    Documents, Endorsements, HallInfo, HallSlots, Progress, RebookRequest, TravelRecords,
+};
 use crate::policy::Policy;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use sim::scheduler::api::{ApiError, BookingChanges, EventBatch, EventResults, ServerTime};
+use sim::scheduler::public_api::Halls;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,6 +100,42 @@ impl HttpCentral {
         format!("{}{path}", self.base)
     }
 
+    /// Central's URL with these path segments after its own path, each escaped as one segment (an
+    /// id with `/`, `?`, `#` or `%` stays one segment), and `query`. An empty, `.` or `..` segment
+    /// is refused here as central would refuse it (400 `bad_request`), and nothing is sent.
+    fn endpoint(&self, segments: &[&str], query: &[(&str, String)]) -> Result<reqwest::Url, CentralError> {
+        if let Some(s) = segments.iter().find(|s| s.is_empty() || **s == "." || **s == "..") {
+            return Err(CentralError::Refused {
+                status: 400,
+                code: "bad_request".into(),
+                message: format!("{s:?} is no id or code (not sent to central)"),
+            });
+        }
+        let mut url =
+            reqwest::Url::parse(&self.base).map_err(|e| CentralError::Unreachable(format!("central.url: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|()| CentralError::Unreachable(format!("central.url {} cannot take a path", self.base)))?
+            .pop_if_empty()
+            .extend(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, String)]) -> Result<T, CentralError> {
+        self.send(self.client.get(self.endpoint(segments, query)?)).await
+    }
+
+    /// The halls nearest first from a point, at most `limit` (central takes at most 100).
+    async fn halls(&self, near: Option<(f64, f64)>, limit: usize) -> Result<Vec<HallInfo>, CentralError> {
+        let mut q = vec![("limit", limit.to_string())];
+        if let Some((lat, lon)) = near {
+            q.extend([("lat", lat.to_string()), ("lon", lon.to_string())]);
+        }
+        Ok(self.get::<Halls>(&["v1", "halls"], &q).await?.halls)
+    }
+
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, CentralError> {
         let mut resp = req.bearer_auth(&self.token).send().await.map_err(|e| transport(&e))?;
         let status = resp.status();
@@ -107,14 +149,14 @@ impl HttpCentral {
         if status.is_success() {
             return serde_json::from_slice(&body).map_err(|e| CentralError::Garbled(format!("{e}")));
         }
-        let message = match serde_json::from_slice::<ApiError>(&body) {
-            Ok(e) => format!("{}: {}", e.error, e.message),
-            Err(_) => String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+        let (code, message) = match serde_json::from_slice::<ApiError>(&body) {
+            Ok(e) => (e.error, e.message),
+            Err(_) => (String::new(), String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()),
         };
         if status.is_server_error() {
-            Err(CentralError::Unreachable(format!("central failed ({status}): {message}")))
+            Err(CentralError::Unreachable(format!("central failed ({status}): {code}: {message}")))
         } else {
-            Err(CentralError::Refused { status: status.as_u16(), message })
+            Err(CentralError::Refused { status: status.as_u16(), code, message })
         }
     }
 
@@ -196,6 +238,62 @@ impl Central for HttpCentral {
         self.send(self.client.get(url)).await
     }
 
+    fn serves_applicants(&self) -> bool {
+        true
+    }
+
+    async fn progress(&self, id_number: &str) -> Result<Progress, CentralError> {
+        self.get(&["v1", "applicants", id_number, "progress"], &[]).await
+    }
+
+    async fn endorsements(&self, id_number: &str) -> Result<Endorsements, CentralError> {
+        self.get(&["v1", "applicants", id_number, "endorsements"], &[]).await
+    }
+
+    async fn documents(&self, id_number: &str) -> Result<Documents, CentralError> {
+        self.get(&["v1", "applicants", id_number, "documents"], &[]).await
+    }
+
+    async fn travel_records(&self, id_number: &str) -> Result<TravelRecords, CentralError> {
+        self.get(&["v1", "applicants", id_number, "travel-records"], &[]).await
+    }
+
+    async fn halls_near(&self, hall: &str, limit: usize) -> Result<Vec<HallInfo>, CentralError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Central lists at most 100 halls; the kiosk's own is among them or unknown to central.
+        let own = self.halls(None, 100).await?.into_iter().find(|h| h.id == hall);
+        let own = own.ok_or_else(|| CentralError::Garbled(format!("central lists no hall {hall:?} (this kiosk's)")))?;
+        let mut near = self.halls(Some((own.lat, own.lon)), limit).await?;
+        // Own hall first (distance 0), even if another stands at the very same point.
+        if let Some(i) = near.iter().position(|h| h.id == hall) {
+            let me = near.remove(i);
+            near.insert(0, me);
+        }
+        Ok(near)
+    }
+
+    async fn slots(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> Result<HallSlots, CentralError> {
+        self.get(&["v1", "halls", hall, "slots"], &[("from", from.to_string()), ("to", to.to_string())]).await
+    }
+
+    async fn applicant_bookings(&self, id_number: &str) -> Result<Bookings, CentralError> {
+        self.get(&["v1", "applicants", id_number, "bookings"], &[]).await
+    }
+
+    async fn book(&self, req: &BookingRequest) -> Result<Booking, CentralError> {
+        self.send(self.client.post(self.endpoint(&["v1", "bookings"], &[])?).json(req)).await
+    }
+
+    async fn cancel_booking(&self, code: &str) -> Result<CancelResult, CentralError> {
+        self.send(self.client.post(self.endpoint(&["v1", "bookings", code, "cancel"], &[])?)).await
+    }
+
+    async fn rebook(&self, code: &str, req: &RebookRequest) -> Result<Booking, CentralError> {
+        self.send(self.client.post(self.endpoint(&["v1", "bookings", code, "rebook"], &[])?).json(req)).await
+    }
+
     async fn record_issue(&self, _key: &str, _id_number: &str, _offer_id: &str) -> Result<(), CentralError> {
         // The `endorsement_issued` event is in the outbox already (committed with the write): have
         // the sync task deliver it now rather than at its next round.
@@ -235,6 +333,171 @@ mod tests {
             let all = errors("url = \"https://127.0.0.1:8480\"\n");
             assert!(all.iter().any(|m| m.contains("central.url") && m.contains("mutual TLS")), "{all:?}");
         }
+    }
+
+    fn central(base: &str) -> HttpCentral {
+        HttpCentral::new(base, "t", Duration::from_secs(2)).expect("a client")
+    }
+
+    #[test]
+    fn ids_and_codes_are_one_escaped_path_segment_each() {
+        let c = central("http://127.0.0.1:8480/");
+        let url = |segments: &[&str], q: &[(&str, String)]| c.endpoint(segments, q).map(|u| u.to_string());
+        assert_eq!(
+            url(&["v1", "applicants", "44010619900101123X", "progress"], &[]).as_deref(),
+            Ok("http://127.0.0.1:8480/v1/applicants/44010619900101123X/progress")
+        );
+        // `/`, `?`, `#`, `%` and spaces stay inside their segment: no other endpoint, no query.
+        assert_eq!(
+            url(&["v1", "bookings", "AB/../x?y#z %2F", "cancel"], &[]).as_deref(),
+            Ok("http://127.0.0.1:8480/v1/bookings/AB%2F..%2Fx%3Fy%23z%20%252F/cancel")
+        );
+        assert_eq!(
+            url(&["v1", "halls", "广州/天河", "slots"], &[("from", "2026-05-19".into()), ("to", "a&b=c".into())])
+                .as_deref(),
+            Ok(
+                "http://127.0.0.1:8480/v1/halls/%E5%B9%BF%E5%B7%9E%2F%E5%A4%A9%E6%B2%B3/slots?from=2026-05-19&to=a%26b%3Dc"
+            )
+        );
+        for bad in ["", ".", ".."] {
+            let e = c.endpoint(&["v1", "bookings", bad, "cancel"], &[]).unwrap_err();
+            assert!(
+                matches!(&e, CentralError::Refused { status: 400, code, .. } if code == "bad_request"),
+                "{bad:?}: {e}"
+            );
+        }
+        // Central under a path prefix keeps it.
+        let c = central("https://central.example/nia/");
+        assert_eq!(
+            c.endpoint(&["v1", "applicants", "x y", "travel-records"], &[]).map(|u| u.to_string()).as_deref(),
+            Ok("https://central.example/nia/v1/applicants/x%20y/travel-records")
+        );
+        let c = central("not a url");
+        assert!(matches!(c.endpoint(&["v1"], &[]), Err(CentralError::Unreachable(m)) if m.contains("central.url")));
+    }
+
+    /// A stand-in for central on loopback: answers each request with what `answer` says for its
+    /// request line (status and body), and records the request lines.
+    async fn fake_central(
+        answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static,
+    ) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (log, answer) = (seen.clone(), Arc::new(answer));
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let (log, answer) = (log.clone(), answer.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    // Headers, then as much body as Content-Length says.
+                    let head_end = loop {
+                        let Ok(n) = sock.read(&mut chunk).await else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let line = head.lines().next().unwrap_or("").to_string();
+                    let (status, body) = answer(&line);
+                    log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                    let resp = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        (base, seen)
+    }
+
+    fn hall(id: &str, lat: f64, lon: f64, distance: Option<f64>) -> serde_json::Value {
+        serde_json::json!({"id": id, "name_zh": "大厅", "name_en": "Hall", "city": "广州", "lat": lat, "lon": lon,
+            "distance_km": distance,
+            "opening_hours": {"days": ["Mon"], "opens": "08:30", "closes": "17:00"},
+            "policy": {"slot_minutes": 30, "slot_capacity": 6, "cancel_cutoff_hours": 24, "max_cancellations": 3,
+                       "cancel_window_days": 30, "ban_days": 30}})
+    }
+
+    #[tokio::test]
+    async fn halls_near_finds_the_own_hall_then_asks_from_its_point() {
+        let (base, seen) = fake_central(|line| {
+            let body = if line.contains("lat=") {
+                // Another hall at the very same point sorts first at central: ours still leads.
+                serde_json::json!({"halls": [hall("aa-twin", 23.5, 113.25, Some(0.0)), hall("gz-tianhe", 23.5, 113.25, Some(0.0))]})
+            } else {
+                serde_json::json!({"halls": [hall("aa-twin", 23.5, 113.25, None), hall("gz-tianhe", 23.5, 113.25, None)]})
+            };
+            (200, body.to_string())
+        })
+        .await;
+        let c = central(&base);
+        let near = c.halls_near("gz-tianhe", 5).await.expect("halls");
+        assert_eq!(near.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["gz-tianhe", "aa-twin"]);
+        let lines = seen.lock().unwrap().clone();
+        assert_eq!(lines, ["GET /v1/halls?limit=100 HTTP/1.1", "GET /v1/halls?limit=5&lat=23.5&lon=113.25 HTTP/1.1"]);
+        let e = c.halls_near("nowhere", 5).await.unwrap_err();
+        assert!(matches!(&e, CentralError::Garbled(m) if m.contains("no hall \"nowhere\"")), "{e}");
+        assert_eq!(c.halls_near("gz-tianhe", 0).await, Ok(Vec::new()));
+    }
+
+    #[tokio::test]
+    async fn refusals_carry_central_s_code_and_garbage_is_typed() {
+        let (base, seen) = fake_central(|line| {
+            if line.contains("/rebook") {
+                (409, r#"{"error":"slot_full","message":"no seat left"}"#.into())
+            } else if line.contains("/cancel") {
+                (422, "not json".into())
+            } else if line.contains("/progress") {
+                (200, r#"{"applications": 7}"#.into())
+            } else if line.contains("/documents") {
+                (503, r#"{"error":"busy","message":"try again"}"#.into())
+            } else {
+                (404, r#"{"error":"unknown_applicant","message":"central knows no applicant"}"#.into())
+            }
+        })
+        .await;
+        let c = central(&base);
+        let req =
+            RebookRequest { date: NaiveDate::from_ymd_opt(2026, 5, 20).unwrap_or_default(), start: "10:00".into() };
+        let e = c.rebook("AB CD/1", &req).await.unwrap_err();
+        assert_eq!(e, CentralError::Refused { status: 409, code: "slot_full".into(), message: "no seat left".into() });
+        let e = c.cancel_booking("ABCD2345").await.unwrap_err();
+        assert!(
+            matches!(&e, CentralError::Refused { status: 422, code, message } if code.is_empty() && message == "not json"),
+            "{e}"
+        );
+        assert!(matches!(c.progress("x").await, Err(CentralError::Garbled(_))));
+        assert!(matches!(c.documents("x").await, Err(CentralError::Unreachable(m)) if m.contains("busy")));
+        let e = c.travel_records("x").await.unwrap_err();
+        assert!(matches!(&e, CentralError::Refused { status: 404, code, .. } if code == "unknown_applicant"), "{e}");
+        let lines = seen.lock().unwrap().clone();
+        assert_eq!(lines[0], "POST /v1/bookings/AB%20CD%2F1/rebook HTTP/1.1");
+        assert_eq!(lines[1], "POST /v1/bookings/ABCD2345/cancel HTTP/1.1");
+        assert_eq!(lines[4], "GET /v1/applicants/x/travel-records HTTP/1.1");
+        // Nobody there: unreachable.
+        let gone = central("http://127.0.0.1:1");
+        assert!(matches!(gone.endorsements("x").await, Err(CentralError::Unreachable(_))));
     }
 
     #[test]
