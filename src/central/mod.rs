@@ -117,13 +117,20 @@ impl Central for DeckCentral {
                     .filter_map(|(_, offer)| policy.offer(offer).map(|o| o.destination)),
             )
             .collect();
+        // The Taiwan individual tour: only for a hukou or a residence permit in an open city (the
+        // rule central applies too).
+        let residence_permits: Vec<String> = person.residence_permit.iter().cloned().collect();
+        let open_cities = policy.individual_tour.open_cities.iter().map(|c| (c.code.as_str(), c.zh.as_str()));
+        let individual =
+            sim::scheduler::rules::individual_tour_eligible(&person.card.address, &residence_permits, open_cities);
         let allowed = policy
             .endorsements
             .iter()
             .filter(|o| o.permit == req.permit_kind && !blocked.contains(&o.destination))
+            .filter(|o| o.kind != EndorsementKind::IndividualTour || individual)
             .map(|o| o.id.clone())
             .collect();
-        Ok(Authorisation::Granted { auth_id: format!("AUTH-{}", req.key), allowed })
+        Ok(Authorisation::Granted { auth_id: format!("AUTH-{}", req.key), allowed, residence_permits })
     }
 
     async fn record_issue(&self, _key: &str, id_number: &str, offer_id: &str) -> Result<(), CentralError> {
