@@ -9,7 +9,8 @@ use embedded_graphics::prelude::*;
 use embedded_graphics_simulator::sdl2::Keycode;
 use embedded_graphics_simulator::{OutputSettings, SimulatorDisplay, SimulatorEvent, Window};
 use kiosk_ui::draw::{RenderOptions, render};
-use kiosk_ui::{Availability, Lang, Reason, Step, Text, View, screen};
+use kiosk_ui::view::{BookingView, QueryView};
+use kiosk_ui::{Availability, Lang, PhoneFor, Reason, Step, Text, View, screen};
 
 fn views() -> Vec<View> {
     vec![
@@ -18,11 +19,15 @@ fn views() -> Vec<View> {
             endorse: Availability::OutOfService {
                 why: Text::new("签注打印机故障", "endorsement printer fault")
             },
+            query: Availability::Available,
+            booking: Availability::Available,
         },
         View::CheckinPresent,
         View::Verify { finger: Step::Waiting, face: Step::Waiting, attempt: 2, max_attempts: 3, press_again: false },
         View::EndorsePay { fee_fen: 1500, order_no: "KX2025061500012".into() },
         View::Refusal { reason: Reason::TooEarly, detail: None },
+        View::Query(QueryView::Menu { notice: None }),
+        View::Booking(BookingView::Phone { who: PhoneFor::Applicant, digits: "1380013".into(), invalid: false }),
     ]
 }
 

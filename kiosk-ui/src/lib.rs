@@ -11,7 +11,10 @@ pub mod view;
 
 pub use draw::{Layout, RenderOptions, missing_glyphs, render};
 pub use reason::Reason;
-pub use view::{Availability, OptionView, RATINGS, SCREEN_IDS, Step, View, screen};
+pub use view::{
+    Availability, BookingLine, Choice, DocumentLine, EndorsementLine, OptionView, PhoneFor, ProgressLine, RATINGS,
+    SCREEN_IDS, Service, SlotLine, Step, View, screen,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -46,11 +46,13 @@ pub enum Reason {
     CentralUnavailable,
     /// The machine was restarted during the session; it was unwound safely.
     Interrupted,
+    /// Central refused a booking change (a rule of the hall: a ban, a cut-off, one booking per business).
+    BookingRefused,
 }
 
 impl Reason {
     /// Every reason.
-    pub const ALL: [Reason; 19] = [
+    pub const ALL: [Reason; 20] = [
         Reason::NoBooking,
         Reason::OtherHall,
         Reason::TooEarly,
@@ -70,6 +72,7 @@ impl Reason {
         Reason::Cancelled,
         Reason::CentralUnavailable,
         Reason::Interrupted,
+        Reason::BookingRefused,
     ];
 
     /// The stable code (what `--json` prints and the store keeps).
@@ -94,6 +97,7 @@ impl Reason {
             Reason::Cancelled => "cancelled",
             Reason::CentralUnavailable => "central_unavailable",
             Reason::Interrupted => "interrupted",
+            Reason::BookingRefused => "booking_refused",
         }
     }
 
@@ -138,6 +142,7 @@ impl Reason {
             Reason::Interrupted => {
                 ("设备重启，本次业务已安全终止。", "The machine restarted; your session was ended safely.")
             }
+            Reason::BookingRefused => ("预约未能办理。", "The booking could not be made or changed."),
         };
         Text::new(zh, en)
     }
@@ -187,6 +192,10 @@ impl Reason {
             Reason::Interrupted => (
                 "如已扣款将自动退款；请取回证件后重新办理。",
                 "Any payment taken is refunded automatically; take your documents and start again.",
+            ),
+            Reason::BookingRefused => (
+                "请按上述原因调整后重试，或到服务台咨询。",
+                "Change what the message says and try again, or ask at the information desk.",
             ),
         };
         Text::new(zh, en)

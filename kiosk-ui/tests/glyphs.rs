@@ -46,7 +46,15 @@ fn render_strict(text: &str) -> Result<(), String> {
 }
 
 fn option(zh: &str, en: &str, months: u8, trips: u8, fee_fen: u32) -> OptionView {
-    OptionView { id: "o".into(), destination: Text::new(zh, en), months, trips, fee_fen, valid_to: "2026-12-31".into() }
+    OptionView {
+        id: "o".into(),
+        destination: Text::new(zh, en),
+        months,
+        trips,
+        fee_fen,
+        valid_to: "2026-12-31".into(),
+        individual: false,
+    }
 }
 
 /// Every text of every representative screen, every reason, countdowns and option labels with
@@ -73,7 +81,13 @@ fn all_texts() -> Vec<Text> {
             }
         }
     }
-    out.extend(screen(&View::EndorseChoose { options: options.clone() }).buttons.into_iter().map(|b| b.label));
+    let mut individual = options.clone();
+    for o in &mut individual {
+        o.individual = true;
+    }
+    let choose = |options: Vec<OptionView>| screen(&View::EndorseChoose { options, note: None });
+    out.extend(choose(options.clone()).buttons.into_iter().map(|b| b.label));
+    out.extend(choose(individual).buttons.into_iter().map(|b| b.label));
     for o in options {
         out.extend(screen_texts(&screen(&View::EndorseConfirm { option: o })));
     }

@@ -91,7 +91,8 @@ fn check(mode: &str, opts: RenderOptions, wanted: &dyn Fn(&str) -> bool) {
 }
 
 /// Cases also rendered at other sizes, to pin the layout's adaptation.
-const AT_OTHER_SIZES: [&str; 4] = ["home.endorse_out", "endorse.choose", "verify.face", "refusal.device_fault"];
+const AT_OTHER_SIZES: [&str; 5] =
+    ["home.endorse_out", "endorse.choose", "verify.face", "refusal.device_fault", "booking.phone"];
 
 /// Every mode: its file-name part, options, and which cases it renders.
 fn modes() -> Vec<(&'static str, RenderOptions, bool)> {

@@ -5,10 +5,15 @@
 //! - the body, top down: each line in the chosen language with the other one smaller beneath; on a
 //!   refusal the last line (what to do next) in its own panel; the progress panel;
 //! - at the bottom, the buttons, full width one under another (two columns when one column leaves
-//!   the body no room), and the countdown badge just above them.
+//!   the body no room, more when two are not enough; a keypad three across), and the countdown
+//!   badge just above them.
 //!
 //! On a landscape screen the body takes the left three fifths and the buttons and badge the right
-//! two fifths, from the header down.
+//! two fifths, from the header down (the left third and the right two thirds when the buttons do
+//! not fit beside the wider body).
+//!
+//! A crowded screen on the portrait panel shows its body in the chosen language only before any
+//! text is made smaller: see [`attempts`].
 
 use super::RenderOptions;
 use super::font::Face;
@@ -21,7 +26,7 @@ use super::widgets::{
     Align, Block, ButtonStyle, Faces, Item, Para, badge, badge_height, bilingual, button, button_label, panel,
     panel_inner, progress_dots, stack,
 };
-use crate::{Button, Lang, Screen};
+use crate::{Button, Lang, Screen, Text};
 use embedded_graphics::pixelcolor::Rgb888;
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::Rectangle;
@@ -39,12 +44,25 @@ pub struct Frame {
     pub layout: Layout,
 }
 
+/// On a landscape screen, the share of the content width the body takes (numerator, denominator);
+/// the buttons take the rest.
+type Split = (u32, u32);
+
+/// The body's share on a landscape screen: three fifths.
+const BODY_SHARE: Split = (3, 5);
+
+/// The body's share on a landscape screen when the buttons do not fit beside a wider body (a
+/// keypad, a long list of choices): one third.
+const NARROW_BODY_SHARE: Split = (1, 3);
+
 /// Everything that depends only on the options.
 pub struct Context {
     /// Sizes, colours, language.
     pub look: Look,
     /// Screen size.
     pub size: Size,
+    /// The body's share of the width on a landscape screen.
+    split: Split,
 }
 
 impl Context {
@@ -52,7 +70,7 @@ impl Context {
     pub fn new(opts: &RenderOptions, shrink: u32) -> Context {
         let mut look = Look::new(opts.size.width, opts.size.height, opts.accessible, opts.lang);
         look.m = look.m.shrunk(shrink);
-        Context { look, size: opts.size }
+        Context { look, size: opts.size, split: BODY_SHARE }
     }
 
     fn faces(&self, main: u32) -> Faces {
@@ -71,7 +89,8 @@ impl Context {
     fn body_column(&self) -> (i32, u32) {
         let m = &self.look.m;
         if self.landscape() {
-            (m.margin as i32, self.content_width().saturating_sub(m.gap) * 3 / 5)
+            let (num, den) = self.split;
+            (m.margin as i32, self.content_width().saturating_sub(m.gap) * num / den.max(1))
         } else {
             (m.margin as i32, self.content_width())
         }
@@ -143,8 +162,18 @@ fn header(screen: &Screen, cx: &Context) -> (Vec<Item>, ButtonRect, u32) {
     (items, ButtonRect { id: toggle.id, rect: toggle_rect, enabled: toggle.enabled }, height)
 }
 
-/// The body blocks, top down.
-fn body(screen: &Screen, cx: &Context) -> Vec<Block> {
+/// A body text: both languages, or only the chosen one when `compact`.
+fn body_text(text: &Text, compact: bool, faces: Faces, width: u32, colors: (Rgb888, Rgb888), look: &Look) -> Block {
+    if compact {
+        let p = Para::new(text.get(look.lang), faces.main, width, colors.0, Align::Left);
+        return Block { height: p.height(), items: vec![Item::Text(p)] };
+    }
+    bilingual(text, look.lang, faces, width, colors, Align::Left)
+}
+
+/// The body blocks, top down: every text in both languages, or, when `compact`, in the chosen
+/// language only (what a crowded screen falls back to before its text is made smaller).
+fn body(screen: &Screen, cx: &Context, compact: bool) -> Vec<Block> {
     let (look, m, pal) = (&cx.look, &cx.look.m, &cx.look.pal);
     let (_, width) = cx.body_column();
     let faces = cx.faces(m.body);
@@ -153,7 +182,7 @@ fn body(screen: &Screen, cx: &Context) -> Vec<Block> {
     let next_step = if screen.reason.is_some() && screen.body.len() >= 2 { screen.body.last() } else { None };
     let plain = &screen.body[..screen.body.len() - usize::from(next_step.is_some())];
     for line in plain {
-        blocks.push(bilingual(line, look.lang, faces, width, colors, Align::Left));
+        blocks.push(body_text(line, compact, faces, width, colors, look));
     }
     if let Some(step) = next_step {
         let inner = panel_inner(width, true, look);
@@ -162,12 +191,12 @@ fn body(screen: &Screen, cx: &Context) -> Vec<Block> {
         let line = format!("{} / {}", heading.get(look.lang), heading.get(other(look.lang)));
         let heading = Para::new(&line, Face::new(m.small), inner, pal.accent, Align::Left);
         let heading = Block { height: heading.height(), items: vec![Item::Text(heading)] };
-        let text = bilingual(step, look.lang, faces, inner, colors, Align::Left);
+        let text = body_text(step, compact, faces, inner, colors, look);
         blocks.push(panel(stack(vec![heading, text], m.pad / 2), width, true, look));
     }
     if let Some(progress) = &screen.progress {
         let inner = panel_inner(width, false, look);
-        let text = bilingual(progress, look.lang, faces, inner, colors, Align::Left);
+        let text = body_text(progress, compact, faces, inner, colors, look);
         blocks.push(panel(stack(vec![text, progress_dots(look)], m.gap), width, false, look));
     }
     blocks
@@ -236,48 +265,117 @@ fn buttons(list: &[&Button], cx: &Context, arr: Arrangement, bottom: i32) -> (Ve
 /// (only ever needed for crowded screens in accessible mode on a landscape panel).
 const MAX_SHRINK: u32 = 2;
 
-/// The screen composed for the options: at the designed text sizes, or, if the text does not fit,
-/// a scale or two smaller.
-pub fn compose(screen: &Screen, opts: &RenderOptions) -> Frame {
-    let mut frame = compose_at(screen, opts, 0);
-    for shrink in 1..=MAX_SHRINK {
-        if !frame.layout.overflow {
-            break;
-        }
-        frame = compose_at(screen, opts, shrink);
-    }
-    frame
+/// The most columns of buttons (each still at least a touch target wide).
+const MAX_COLUMNS: u32 = 5;
+
+/// One way of composing a screen, from the designed one to the most crowded.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    /// Text this many font scales smaller than designed.
+    shrink: u32,
+    /// The body's share of the width on a landscape screen.
+    split: Split,
+    /// The body in the chosen language only.
+    compact: bool,
 }
 
-fn compose_at(screen: &Screen, opts: &RenderOptions, shrink: u32) -> Frame {
-    let cx = Context::new(opts, shrink);
+/// The attempts, in order. Portrait (the designed panel): text at its designed size first, both
+/// languages and then the chosen one only, before any text is made smaller. Landscape: both
+/// languages a scale or two smaller first, then the chosen one only; then all that again with a
+/// narrower body and wider buttons (a keypad, a long list of choices).
+fn attempts(landscape: bool) -> Vec<Attempt> {
+    let mut out = Vec::new();
+    if landscape {
+        for split in [BODY_SHARE, NARROW_BODY_SHARE] {
+            for compact in [false, true] {
+                out.extend((0..=MAX_SHRINK).map(|shrink| Attempt { shrink, split, compact }));
+            }
+        }
+    } else {
+        for shrink in 0..=MAX_SHRINK {
+            out.extend([false, true].map(|compact| Attempt { shrink, split: BODY_SHARE, compact }));
+        }
+    }
+    out
+}
+
+/// The screen composed for the options: the first attempt (see [`attempts`]) whose text fits.
+pub fn compose(screen: &Screen, opts: &RenderOptions) -> Frame {
+    let landscape = opts.size.width > opts.size.height;
+    for attempt in attempts(landscape) {
+        let frame = compose_at(screen, opts, attempt);
+        if !frame.layout.overflow {
+            return frame;
+        }
+    }
+    // Nothing fits (a tiny screen, absurd data): as designed but smaller, the overflow reported.
+    compose_at(screen, opts, Attempt { shrink: MAX_SHRINK, split: BODY_SHARE, compact: false })
+}
+
+/// A grid of short buttons (a keypad): many, and every label one line in both languages at three
+/// columns. Such screens are laid out three across first.
+fn short_grid(list: &[&Button], cx: &Context) -> bool {
+    let (look, m) = (&cx.look, &cx.look.m);
+    let (_, width) = cx.action_column();
+    let col_w = width.saturating_sub(2 * m.gap) / 3;
+    let faces = cx.faces(m.body);
+    let one_line = |b: &&Button| {
+        let label = button_label(&b.label, ButtonStyle::of(&b.id, b.enabled), faces, col_w, false, look);
+        label.items.iter().all(|i| !matches!(i, Item::Text(p) if p.lines.len() > 1))
+    };
+    list.len() >= 9 && list.iter().all(one_line)
+}
+
+/// The arrangements of the buttons to try, roomiest first.
+fn arrangements(screen: &Screen, list: &[&Button], cx: &Context) -> Vec<Arrangement> {
+    let m = &cx.look.m;
+    let arr = |columns, min_height, compact, scale| Arrangement { columns, min_height, compact, scale };
+    let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
+    let (_, width) = cx.action_column();
+    let wide_enough = |columns: u32| width.saturating_sub((columns - 1) * m.gap) / columns >= m.touch;
+    // Roomy first (the home screen's buttons twice as tall, a keypad three across); then labels in
+    // one language; then two columns; then smaller labels; then more columns.
+    let mut tries = Vec::new();
+    if screen.id == "home" {
+        tries.push(arr(1, m.touch * 2, false, m.body));
+    }
+    if wide_enough(3) && short_grid(list, cx) {
+        tries.push(arr(3, m.touch, false, m.body));
+    }
+    tries.extend([arr(1, m.touch, false, m.body), arr(1, m.touch, true, m.body)]);
+    if n > 1 {
+        tries.extend([arr(2, m.touch, false, m.body), arr(2, m.touch, true, m.body)]);
+    }
+    if m.small < m.body {
+        tries.push(arr(1, m.touch, true, m.small));
+        if n > 1 {
+            tries.push(arr(2, m.touch, true, m.small));
+        }
+    }
+    for columns in (3..=MAX_COLUMNS).filter(|c| *c <= n && wide_enough(*c)) {
+        tries.extend([arr(columns, m.touch, false, m.body), arr(columns, m.touch, true, m.body)]);
+        if m.small < m.body {
+            tries.push(arr(columns, m.touch, true, m.small));
+        }
+    }
+    tries
+}
+
+fn compose_at(screen: &Screen, opts: &RenderOptions, attempt: Attempt) -> Frame {
+    let Attempt { shrink, split, compact } = attempt;
+    let mut cx = Context::new(opts, shrink);
+    cx.split = split;
     let m = &cx.look.m;
     let (mut items, toggle, header_h) = header(screen, &cx);
     let list: Vec<&Button> = screen.buttons.iter().filter(|b| b.id != "lang").collect();
     let bottom = cx.size.height as i32 - m.margin as i32;
     let body_top = (header_h + m.margin) as i32;
-    let blocks = body(screen, &cx);
+    let blocks = body(screen, &cx, compact);
     let body_h = stack(blocks.clone(), m.gap).height;
 
-    // Roomy first (the home screen's buttons twice as tall); then labels in one language; then two
-    // columns; then smaller labels. The first arrangement that leaves the body room wins.
-    let arr = |columns, min_height, compact, scale| Arrangement { columns, min_height, compact, scale };
-    let mut tries = Vec::new();
-    if screen.id == "home" {
-        tries.push(arr(1, m.touch * 2, false, m.body));
-    }
-    tries.extend([arr(1, m.touch, false, m.body), arr(1, m.touch, true, m.body)]);
-    if list.len() > 1 {
-        tries.extend([arr(2, m.touch, false, m.body), arr(2, m.touch, true, m.body)]);
-    }
-    if m.small < m.body {
-        tries.push(arr(1, m.touch, true, m.small));
-        if list.len() > 1 {
-            tries.push(arr(2, m.touch, true, m.small));
-        }
-    }
+    // The first arrangement of the buttons that leaves the body room wins.
     let mut chosen = None;
-    for a in tries {
+    for a in arrangements(screen, &list, &cx) {
         let (b_items, rects, top) = buttons(&list, &cx, a, bottom);
         let badge_rect = screen.countdown.map(|_| cx.badge_rect(top));
         let actions_top = badge_rect.map_or(top, |r| r.top_left.y);
@@ -353,6 +451,8 @@ mod tests {
             screen(&View::Home {
                 checkin: Availability::Available,
                 endorse: Availability::OutOfService { why: Text::new("签注打印机故障", "endorser fault") },
+                query: Availability::Available,
+                booking: Availability::Available,
             }),
             verify,
             screen(&View::Refusal {
@@ -443,5 +543,71 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn keypad() -> Screen {
+        let view = crate::view::BookingView::Phone {
+            who: crate::PhoneFor::Applicant,
+            digits: "1380013".into(),
+            invalid: true,
+        };
+        screen(&View::Booking(view))
+    }
+
+    /// The keypad is three across, as on a phone, in every portrait mode; on a landscape panel in
+    /// accessible mode its buttons get the wider column.
+    #[test]
+    fn a_keypad_is_a_grid() {
+        let s = keypad();
+        for opts in [
+            RenderOptions::default(),
+            RenderOptions { accessible: true, ..RenderOptions::default() },
+            RenderOptions { size: Size::new(768, 1366), accessible: true, ..RenderOptions::default() },
+        ] {
+            let l = compose(&s, &opts).layout;
+            assert!(!l.overflow, "{opts:?}");
+            let at = |id: &str| l.button(id).map(|b| b.rect.top_left).unwrap_or_default();
+            // 1 2 3 / 4 5 6 / 7 8 9 / Delete 0 OK
+            for row in [["key_1", "key_2", "key_3"], ["key_4", "key_5", "key_6"], ["key_del", "key_0", "ok"]] {
+                let [a, b, c] = row.map(at);
+                assert!(a.y == b.y && b.y == c.y && a.x < b.x && b.x < c.x, "{opts:?}: {row:?}");
+            }
+            assert_eq!(at("key_1").x, at("key_del").x, "{opts:?}");
+            assert!(at("key_7").y < at("key_0").y, "{opts:?}");
+        }
+        let opts = RenderOptions { size: Size::new(1920, 1080), accessible: true, ..RenderOptions::default() };
+        let l = compose(&s, &opts).layout;
+        assert!(!l.overflow);
+        let left = l.buttons.iter().skip(1).map(|b| b.rect.top_left.x).min().unwrap_or(0);
+        assert!(left < 1920 * 2 / 5, "the buttons take more than the right two fifths: {left}");
+    }
+
+    /// A crowded body on the portrait panel is shown in the chosen language only rather than in
+    /// smaller text.
+    #[test]
+    fn a_crowded_body_keeps_its_size_in_one_language() {
+        let mut s = screen(&View::EndorseWriting);
+        s.body = (0..6)
+            .map(|i| Text::new(format!("第{i}行：请取回您的证件和回执"), format!("Line {i}: take your documents")))
+            .collect();
+        s.buttons = vec![Button::new("done", Text::new("完成", "Done"))];
+        let opts = RenderOptions { accessible: true, ..RenderOptions::default() };
+        let frame = compose(&s, &opts);
+        assert_eq!((frame.layout.overflow, frame.layout.shrink), (false, 0));
+        let texts: String = frame
+            .items
+            .iter()
+            .filter_map(|i| if let Item::Text(p) = i { Some(p.lines.concat()) } else { None })
+            .collect();
+        assert!(texts.contains("第5行") && !texts.contains("Line 5"), "{texts}");
+        // With room, both languages.
+        s.body.truncate(2);
+        let frame = compose(&s, &opts);
+        let texts: String = frame
+            .items
+            .iter()
+            .filter_map(|i| if let Item::Text(p) = i { Some(p.lines.concat()) } else { None })
+            .collect();
+        assert!(texts.contains("第1行") && texts.contains("Line 1"), "{texts}");
     }
 }

@@ -1,4 +1,11 @@
-//! What the kiosk wants to show ([`View`]) and the screen drawn from it ([`screen`]).
+//! What the kiosk wants to show ([`View`]) and the screen drawn from it ([`screen`]). The query and
+//! booking screens are built in [`query`] and [`booking`].
+
+pub mod booking;
+pub mod query;
+
+pub use booking::{BookingLine, BookingView, Choice, PhoneFor, SlotLine};
+pub use query::{DocumentLine, EndorsementLine, ProgressLine, QueryView};
 
 use crate::{Button, Reason, Screen, Text};
 use serde::{Deserialize, Serialize};
@@ -43,11 +50,40 @@ pub struct OptionView {
     pub fee_fen: u32,
     /// Last valid day, YYYY-MM-DD.
     pub valid_to: String,
+    /// An individual-tour endorsement (else a group tour).
+    #[serde(default)]
+    pub individual: bool,
+}
+
+/// A service that needs only the holder's proven identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// Queries (进度、签注、证件、出入境记录).
+    Query,
+    /// Booking a hall visit, or changing one.
+    Booking,
 }
 
 /// Every screen id [`screen`] can produce.
 pub const SCREEN_IDS: &[&str] = &[
     "home",
+    "identity.present",
+    "query.menu",
+    "query.progress",
+    "query.endorsements",
+    "query.documents",
+    "booking.existing",
+    "booking.certificate",
+    "booking.business",
+    "booking.slots",
+    "booking.phone",
+    "booking.relation",
+    "booking.pickup",
+    "booking.confirm",
+    "booking.cancel_confirm",
+    "booking.done",
+    "booking.cancelled",
     "checkin.present",
     "checkin.confirm_card",
     "endorse.documents",
@@ -60,6 +96,7 @@ pub const SCREEN_IDS: &[&str] = &[
     "endorse.done",
     "checkin.printing",
     "checkin.ticket",
+    "finished",
     "refusal",
     "working",
     "out_of_service",
@@ -75,7 +112,22 @@ pub enum View {
         checkin: Availability,
         /// Endorsement.
         endorse: Availability,
+        /// Queries.
+        #[serde(default = "available")]
+        query: Availability,
+        /// Booking.
+        #[serde(default = "available")]
+        booking: Availability,
     },
+    /// Queries or booking: the ID card first.
+    IdentityPresent {
+        /// Which service.
+        service: Service,
+    },
+    /// A query screen.
+    Query(QueryView),
+    /// A booking screen.
+    Booking(booking::BookingView),
     /// Check-in: ID card or booking code.
     CheckinPresent,
     /// Check-in by booking code: now the ID card, to confirm the holder.
@@ -108,6 +160,9 @@ pub enum View {
     EndorseChoose {
         /// What may be chosen.
         options: Vec<OptionView>,
+        /// Why an endorsement is not offered (the Taiwan individual-tour rule).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<Text>,
     },
     /// Confirm the choice and fee.
     EndorseConfirm {
@@ -137,6 +192,11 @@ pub enum View {
         /// Ticket number.
         number: String,
     },
+    /// A session that ended well without a ticket or an endorsement (queries, leaving a booking as it was).
+    Finished {
+        /// What was done.
+        summary: Text,
+    },
     /// A refusal.
     Refusal {
         /// Why.
@@ -157,6 +217,22 @@ pub enum View {
     },
 }
 
+/// "预约签到取号、自助签注暂停服务：…" / "Check in for a booking and Group-tour endorsement are out of
+/// service: …".
+fn out_of_service_line(labels: &[Text], why: &Text) -> Text {
+    let zh: Vec<&str> = labels.iter().map(|l| l.zh.as_str()).collect();
+    let en: Vec<&str> = labels.iter().map(|l| l.en.as_str()).collect();
+    let (en, verb) = match en.split_last() {
+        Some((last, rest)) if !rest.is_empty() => (format!("{} and {last}", rest.join(", ")), "are"),
+        _ => (en.concat(), "is"),
+    };
+    Text::new(format!("{}暂停服务：{}", zh.join("、"), why.zh), format!("{en} {verb} out of service: {}", why.en))
+}
+
+fn available() -> Availability {
+    Availability::Available
+}
+
 fn yuan(fen: u32) -> String {
     format!("¥{}.{:02}", fen / 100, fen % 100)
 }
@@ -171,14 +247,15 @@ fn trips_text(trips: u8) -> Text {
 
 fn option_label(o: &OptionView) -> Text {
     let t = trips_text(o.trips);
+    let (zh, en) = if o.individual { ("个人旅游", "individual tour") } else { ("团队旅游", "group tour") };
     Text::new(
-        format!("{} 团队旅游 {}个月{} {}", o.destination.zh, o.months, t.zh, yuan(o.fee_fen)),
-        format!("{} group tour, {} months, {} {}", o.destination.en, o.months, t.en, yuan(o.fee_fen)),
+        format!("{} {zh} {}个月{} {}", o.destination.zh, o.months, t.zh, yuan(o.fee_fen)),
+        format!("{} {en}, {} months, {} {}", o.destination.en, o.months, t.en, yuan(o.fee_fen)),
     )
 }
 
 /// The optional satisfaction rating of the session's last screen, before "Done".
-fn rating(s: &mut Screen) {
+pub(crate) fn rating(s: &mut Screen) {
     for (id, zh, en) in [
         ("rate_good", "评价：满意", "Rate: satisfied"),
         ("rate_ok", "评价：一般", "Rate: fair"),
@@ -191,8 +268,16 @@ fn rating(s: &mut Screen) {
 /// The rating buttons' ids.
 pub const RATINGS: [&str; 3] = ["rate_good", "rate_ok", "rate_bad"];
 
-fn cancel() -> Button {
+pub(crate) fn cancel() -> Button {
     Button::new("cancel", Text::new("取消", "Cancel"))
+}
+
+pub(crate) fn done() -> Button {
+    Button::new("done", Text::new("完成", "Done"))
+}
+
+pub(crate) fn back() -> Button {
+    Button::new("back", Text::new("返回", "Back"))
 }
 
 fn lang() -> Button {
@@ -211,25 +296,44 @@ pub fn screen(view: &View) -> Screen {
         reason: None,
     };
     match view {
-        View::Home { checkin, endorse } => {
+        View::Home { checkin, endorse, query, booking } => {
             s.id = "home".into();
             s.title = Text::new("出入境自助服务", "Exit-Entry Self-Service");
+            // Services out of service for the same reason share one line.
+            let mut out: Vec<(&Text, Vec<Text>)> = Vec::new();
             for (id, label, avail) in [
                 ("checkin", Text::new("预约签到取号", "Check in for a booking"), checkin),
                 ("endorse", Text::new("自助签注", "Group-tour endorsement"), endorse),
+                ("query", Text::new("自助查询", "Queries"), query),
+                ("booking", Text::new("预约办证", "Book a visit"), booking),
             ] {
                 let mut b = Button::new(id, label);
                 if let Availability::OutOfService { why } = avail {
                     b.enabled = false;
-                    s.body.push(Text::new(
-                        format!("{}暂停服务：{}", b.label.zh, why.zh),
-                        format!("{} is out of service: {}", b.label.en, why.en),
-                    ));
+                    match out.iter_mut().find(|(w, _)| *w == why) {
+                        Some((_, labels)) => labels.push(b.label.clone()),
+                        None => out.push((why, vec![b.label.clone()])),
+                    }
                 }
                 s.buttons.push(b);
             }
+            for (why, labels) in out {
+                s.body.push(out_of_service_line(&labels, why));
+            }
             s.buttons.push(lang());
         }
+        View::IdentityPresent { service } => {
+            s.id = "identity.present".into();
+            s.title = match service {
+                Service::Query => Text::new("自助查询", "Queries"),
+                Service::Booking => Text::new("预约办证", "Book a visit"),
+            };
+            s.body.push(Text::new("请将身份证放在感应区", "Place your ID card on the reader"));
+            s.body.push(Text::new("核验指纹或人脸后即可办理", "Your fingerprint or face is checked next"));
+            s.buttons.push(cancel());
+        }
+        View::Query(q) => query::screen(q, &mut s),
+        View::Booking(b) => booking::screen(b, &mut s),
         View::CheckinPresent => {
             s.id = "checkin.present".into();
             s.title = Text::new("预约签到", "Check in");
@@ -283,10 +387,13 @@ pub fn screen(view: &View) -> Screen {
             }
             s.buttons.push(cancel());
         }
-        View::EndorseChoose { options } => {
+        View::EndorseChoose { options, note } => {
             s.id = "endorse.choose".into();
             s.title = Text::new("选择签注", "Choose your endorsement");
             s.body.push(Text::new("仅显示您可自助办理的签注", "Only endorsements you may get here are shown"));
+            if let Some(n) = note {
+                s.body.push(n.clone());
+            }
             for o in options {
                 s.buttons.push(Button::new(o.id.clone(), option_label(o)));
             }
@@ -348,6 +455,14 @@ pub fn screen(view: &View) -> Screen {
             rating(&mut s);
             s.buttons.push(Button::new("done", Text::new("完成", "Done")));
         }
+        View::Finished { summary } => {
+            s.id = "finished".into();
+            s.title = Text::new("感谢使用", "Thank you");
+            s.body.push(summary.clone());
+            s.body.push(Text::new("请取走您的身份证", "Take your ID card with you"));
+            rating(&mut s);
+            s.buttons.push(done());
+        }
         View::Refusal { reason, detail } => {
             s.id = "refusal".into();
             s.reason = Some(reason.code().into());
@@ -387,6 +502,8 @@ mod tests {
             endorse: Availability::OutOfService {
                 why: Text::new("签注打印机故障", "endorsement printer fault")
             },
+            query: Availability::Available,
+            booking: Availability::Available,
         });
         assert!(s.has_button("checkin"));
         assert!(!s.has_button("endorse"));
@@ -401,5 +518,78 @@ mod tests {
         assert_eq!(s.reason.as_deref(), Some("too_early"));
         let zh = s.render_text(Lang::Zh);
         assert!(zh.contains("还未到") && zh.contains("60分钟"));
+    }
+
+    fn option(individual: bool) -> OptionView {
+        OptionView {
+            id: "TW-G-6M-1".into(),
+            destination: Text::new("台湾", "Taiwan"),
+            months: 6,
+            trips: 1,
+            fee_fen: 2000,
+            valid_to: "2026-05-31".into(),
+            individual,
+        }
+    }
+
+    #[test]
+    fn an_individual_tour_says_so() {
+        let s = screen(&View::EndorseChoose { options: vec![option(false), option(true)], note: None });
+        assert_eq!(s.buttons[0].label.zh, "台湾 团队旅游 6个月一次 ¥20.00");
+        assert_eq!(s.buttons[1].label.zh, "台湾 个人旅游 6个月一次 ¥20.00");
+        assert_eq!(s.buttons[1].label.en, "Taiwan individual tour, 6 months, one trip ¥20.00");
+        let s = screen(&View::EndorseConfirm { option: option(true) });
+        assert!(s.render_text(Lang::Zh).contains("台湾 个人旅游"));
+    }
+
+    #[test]
+    fn why_the_individual_tour_is_not_offered() {
+        let note = Text::new(
+            "赴台个人旅游签注仅限开放城市户籍或居住证持有人办理，您可办理团队旅游签注",
+            "The Taiwan individual tour is only for people with hukou or a residence permit in an open city",
+        );
+        let s = screen(&View::EndorseChoose { options: vec![option(false)], note: Some(note.clone()) });
+        assert_eq!(s.body.last(), Some(&note));
+        assert_eq!(screen(&View::EndorseChoose { options: vec![option(false)], note: None }).body.len(), 1);
+    }
+
+    #[test]
+    fn services_out_for_the_same_reason_share_a_line() {
+        let why = Text::new("未连接全国出入境服务平台", "not connected to the national platform");
+        let out = Availability::OutOfService { why: why.clone() };
+        let s = screen(&View::Home {
+            checkin: Availability::Available,
+            endorse: Availability::Available,
+            query: out.clone(),
+            booking: out,
+        });
+        assert_eq!(
+            s.buttons.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(),
+            ["checkin", "endorse", "query", "booking", "lang"]
+        );
+        assert!(
+            s.has_button("checkin") && s.has_button("endorse") && !s.has_button("query") && !s.has_button("booking")
+        );
+        assert_eq!(s.body.len(), 1);
+        assert_eq!(s.body[0].zh, "自助查询、预约办证暂停服务：未连接全国出入境服务平台");
+        assert_eq!(s.body[0].en, "Queries and Book a visit are out of service: not connected to the national platform");
+        let all = screen(&View::Home {
+            checkin: Availability::OutOfService { why: why.clone() },
+            endorse: Availability::OutOfService { why: Text::new("签注打印机故障", "endorser fault") },
+            query: Availability::OutOfService { why: why.clone() },
+            booking: Availability::OutOfService { why },
+        });
+        assert_eq!(all.body.len(), 2);
+        assert!(all.body[0].en.starts_with("Check in for a booking, Queries and Book a visit are out of service"));
+    }
+
+    #[test]
+    fn queries_and_booking_start_with_the_id_card() {
+        for (service, title) in [(Service::Query, "Queries"), (Service::Booking, "Book a visit")] {
+            let s = screen(&View::IdentityPresent { service });
+            assert_eq!((s.id.as_str(), s.title.en.as_str()), ("identity.present", title));
+            assert!(s.has_button("cancel"));
+            assert!(s.render_text(Lang::Zh).contains("身份证"));
+        }
     }
 }
