@@ -112,6 +112,10 @@ enum Cmd {
         /// Start central's clock at this RFC 3339 time; it advances with real time (default: now).
         #[arg(long)]
         now: Option<DateTime<FixedOffset>>,
+        /// Where central is reached from outside (http:// or https:// and a host): the base of the
+        /// URLs it hands out, e.g. a printed entry/exit record's QR code (default: the listening address).
+        #[arg(long)]
+        public_url: Option<String>,
         /// Serve HTTPS with this certificate (PEM; `scheduler certs` makes one) and require a client
         /// certificate signed by --client-ca (cargo feature tls).
         #[arg(long, requires_all = ["tls_key", "client_ca"])]
@@ -246,7 +250,7 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Scheduler { action: Some(SchedulerCmd::Certs { dir, hosts, kiosks }), .. } => certs(dir, hosts, kiosks),
-        Cmd::Scheduler { action: None, listen, db, policy, now, tls_cert, tls_key, client_ca } => {
+        Cmd::Scheduler { action: None, listen, db, policy, now, public_url, tls_cert, tls_key, client_ca } => {
             let Some(db) = db else {
                 eprintln!("kiosk-sim scheduler: --db is required");
                 return ExitCode::from(2);
@@ -265,7 +269,7 @@ fn main() -> ExitCode {
                 _ => None,
             };
             let opts = sim::scheduler::server::ServeOptions { listen, db, policy, now, tls };
-            match rt.block_on(sim::scheduler::server::serve(opts)) {
+            match rt.block_on(sim::scheduler::server::serve_public(opts, public_url)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kiosk-sim scheduler: {e}");
