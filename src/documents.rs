@@ -1,6 +1,7 @@
 //! What the kiosk prints: queue tickets, endorsement receipts (受理回执), refund slips. Personal data
 //! on paper is masked the way the counter's own slips mask it.
 
+use crate::central::TravelRecords;
 use crate::session::{BookingInfo, CardInfo, Ctx, OrderInfo, PermitInfo};
 use chrono::{DateTime, FixedOffset};
 use drivers::idcard::mask_id;
@@ -39,7 +40,11 @@ pub fn describe(e: &Endorsement) -> String {
             (e.valid_to.year() - e.valid_from.year()) * 12 + e.valid_to.month() as i32 - e.valid_from.month() as i32;
         if e.valid_to.day() + 1 >= e.valid_from.day() { m } else { m - 1 }.max(1)
     };
-    format!("{} group tour {}m {}, valid {} to {}", e.destination.code(), months, trips, e.valid_from, e.valid_to)
+    let kind = match e.kind {
+        drivers::permit::EndorsementKind::IndividualTour => "individual tour",
+        _ => "group tour",
+    };
+    format!("{} {kind} {}m {}, valid {} to {}", e.destination.code(), months, trips, e.valid_from, e.valid_to)
 }
 
 fn yuan(fen: u32) -> String {
@@ -105,6 +110,59 @@ pub fn refund_slip(ctx: &Ctx, order: &OrderInfo) -> Document {
         .line(format!("金额 Amount: {}", yuan(order.fee_fen)))
         .line(format!("时间 Time: {}", ctx.now.format("%Y-%m-%d %H:%M")))
         .line("款项将原路退回 Refunded to the original payment method")
+}
+
+/// The most crossings one print-out lists (the newest); the QR code fetches them all.
+pub const MAX_TRAVEL_LINES: usize = 100;
+
+/// The printed entry/exit record (出入境记录), with the QR code that fetches the same record later.
+pub fn travel_record(card: &CardInfo, records: &TravelRecords, now: DateTime<FixedOffset>) -> Document {
+    let mut d = Document::new()
+        .styled("出入境记录", Align::Centre, 2, true)
+        .styled("Entry/exit record", Align::Centre, 1, false)
+        .rule()
+        .line(format!("姓名 Name: {}", mask_name(&card.name)))
+        .line(format!("身份证 ID: {}", mask_id(&card.id_number)))
+        .line(format!("打印 Printed: {}", now.format("%Y-%m-%d %H:%M")))
+        .line(format!("共{}条 Crossings: {}", records.records.len(), records.records.len()))
+        .rule();
+    if records.records.is_empty() {
+        d = d.line("无出入境记录 No crossings on record");
+    }
+    let skip = records.records.len().saturating_sub(MAX_TRAVEL_LINES);
+    if skip > 0 {
+        d = d.line(format!("仅列最近{MAX_TRAVEL_LINES}条 The newest {MAX_TRAVEL_LINES} are listed"));
+    }
+    for r in records.records.iter().skip(skip) {
+        let dir = if r.direction == "exit" { "出境 Exit" } else { "入境 Entry" };
+        d = d.line(format!("{} {} {dir}", r.date, r.time)).line(format!(
+            "  {} {}",
+            r.port,
+            mask_id(&r.document_number)
+        ));
+    }
+    d.rule()
+        .line(format!("查验编号 Ref: {}", records.reference))
+        .qr(records.url.clone())
+        .line("扫码可再次获取本记录 Scan to fetch this record again")
+}
+
+/// The booking slip: where and when, and the QR code (the booking code) to check in with.
+pub fn booking_slip(card: &CardInfo, b: &kiosk_ui::BookingLine, now: DateTime<FixedOffset>, moved: bool) -> Document {
+    let title = if moved { "改约凭条 Booking moved" } else { "预约凭条 Booking slip" };
+    Document::new()
+        .styled(title, Align::Centre, 1, true)
+        .rule()
+        .line(format!("大厅 Hall: {}", b.hall.zh))
+        .line(format!("时段 Slot: {} {}-{}", b.date, b.start, b.end))
+        .line(format!("业务 Business: {}", b.what.zh))
+        .line(format!("姓名 Name: {}", mask_name(&card.name)))
+        .line(format!("身份证 ID: {}", mask_id(&card.id_number)))
+        .line(format!("取消/改约截止 Change until: {}", b.cancel_until))
+        .styled(format!("预约码 {}", b.code), Align::Centre, 2, true)
+        .qr(b.code.clone())
+        .line(format!("打印 Printed: {}", now.format("%Y-%m-%d %H:%M")))
+        .line("请按时到大厅，凭身份证或二维码签到 Check in with your ID card or this QR code")
 }
 
 #[cfg(test)]

@@ -501,6 +501,7 @@ mod tests {
                 endorsement: None,
                 fee_fen: None,
                 refunded: false,
+                booking: None,
             },
         }
     }

@@ -3,7 +3,7 @@
 //! fee table makes the endorsement flow unavailable rather than guessed.
 
 use chrono::{Months, NaiveDate};
-use drivers::permit::{Destination, PermitKind, Trips};
+use drivers::permit::{Destination, EndorsementKind, PermitKind, Trips};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,9 +21,47 @@ pub struct Policy {
     /// Per-hall overrides, by hall id.
     #[serde(default)]
     pub hall: BTreeMap<String, HallPolicy>,
-    /// The group-tour endorsements a machine may issue, with their fees.
+    /// The endorsements a machine may issue, with their fees.
     #[serde(default, rename = "endorsement")]
     pub endorsements: Vec<Offer>,
+    /// Who may get a Taiwan individual-tour endorsement.
+    #[serde(default)]
+    pub individual_tour: IndividualTourPolicy,
+}
+
+/// The Taiwan individual-tour rule (赴台个人旅游): only for a person whose hukou is in an open city,
+/// or who holds a residence permit (居住证) of one. Everyone else gets the group tour.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndividualTourPolicy {
+    /// The open cities.
+    #[serde(default)]
+    pub open_cities: Vec<OpenCity>,
+}
+
+impl IndividualTourPolicy {
+    /// Whether a person with this hukou `address` (as on the ID card) and residence permits of these
+    /// cities (codes) may get a Taiwan individual-tour endorsement.
+    pub fn allows(&self, address: &str, residence_permits: &[String]) -> bool {
+        // One rule for kiosk and central alike.
+        sim::scheduler::rules::individual_tour_eligible(
+            address,
+            residence_permits,
+            self.open_cities.iter().map(|c| (c.code.as_str(), c.zh.as_str())),
+        )
+    }
+}
+
+/// A city open to the Taiwan individual tour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCity {
+    /// Administrative division code of the city (6 digits, e.g. `350200`).
+    pub code: String,
+    /// Chinese name as written in an address, e.g. `厦门市`.
+    pub zh: String,
+    /// English name.
+    pub en: String,
 }
 
 /// Session behaviour.
@@ -62,6 +100,9 @@ pub struct Offer {
     pub permit: PermitKind,
     /// Destination.
     pub destination: Destination,
+    /// Group tour (default) or individual tour (Taiwan, under the open-city rule).
+    #[serde(default = "group_tour")]
+    pub kind: EndorsementKind,
     /// Months of validity.
     pub months: u8,
     /// Trips.
@@ -82,6 +123,10 @@ pub enum PolicyError {
     /// Inconsistent.
     #[error("policy {0}: {1}")]
     Invalid(String, String),
+}
+
+fn group_tour() -> EndorsementKind {
+    EndorsementKind::GroupTour
 }
 
 impl Policy {
@@ -121,8 +166,22 @@ impl Policy {
                     o.destination.code()
                 ));
             }
+            if !matches!(o.kind, EndorsementKind::GroupTour | EndorsementKind::IndividualTour) {
+                return Err(format!("endorsement {}: kind must be group_tour or individual_tour", o.id));
+            }
+            if o.kind == EndorsementKind::IndividualTour && o.destination != Destination::Taiwan {
+                return Err(format!("endorsement {}: individual_tour offers are for Taiwan (TW) only", o.id));
+            }
             if o.months == 0 || o.fee_fen == 0 {
                 return Err(format!("endorsement {}: months and fee_fen must be above zero", o.id));
+            }
+        }
+        for c in &self.individual_tour.open_cities {
+            if c.code.len() != 6 || !c.code.bytes().all(|b| b.is_ascii_digit()) || c.zh.trim().is_empty() {
+                return Err(format!(
+                    "individual_tour.open_cities: {:?} needs a 6-digit code and a Chinese name",
+                    c.code
+                ));
             }
         }
         Ok(())
@@ -169,11 +228,28 @@ mod tests {
     }
 
     #[test]
+    fn the_taiwan_individual_tour_needs_an_open_city_hukou_or_residence_permit() {
+        let p = Policy::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sim/data/policy.toml"))).unwrap();
+        let rule = &p.individual_tour;
+        assert!(rule.allows("福建省厦门市思明区湖滨南路1号", &[]));
+        assert!(rule.allows("上海市浦东新区世纪大道100号", &[]));
+        assert!(!rule.allows("广东省广州市天河区体育西路100号", &[]));
+        assert!(!rule.allows("广东省广州市天河区厦门街1号", &[]), "a street named after an open city is not one");
+        assert!(rule.allows("广东省广州市天河区体育西路100号", &["350200".into()]), "a Xiamen residence permit");
+        assert!(!rule.allows("广东省广州市天河区体育西路100号", &["440100".into()]));
+        assert!(!rule.allows("", &[]));
+        assert!(!IndividualTourPolicy::default().allows("福建省厦门市思明区", &[]), "no list: nobody");
+        let tw = p.offer("TW-G-6M-1").expect("the individual-tour offer");
+        assert_eq!((tw.kind, tw.destination), (EndorsementKind::IndividualTour, Destination::Taiwan));
+    }
+
+    #[test]
     fn endorsement_cannot_outlive_permit() {
         let o = Offer {
             id: "x".into(),
             permit: PermitKind::HkMacau,
             destination: Destination::HongKong,
+            kind: EndorsementKind::GroupTour,
             months: 3,
             trips: Trips::One,
             fee_fen: 1500,

@@ -117,9 +117,9 @@ pub enum KioskEvent {
 pub struct SessionSummary {
     /// Session id.
     pub session: String,
-    /// `checkin` or `endorsement`.
+    /// `checkin`, `endorsement`, `query` or `booking`.
     pub flow: String,
-    /// `ticket`, `issued` or `refused`.
+    /// `ticket`, `issued`, `queried`, `booked`, `moved`, `cancelled`, `unchanged` or `refused`.
     pub outcome: String,
     /// The refusal's stable code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,4 +136,7 @@ pub struct SessionSummary {
     /// Whether a payment was refunded.
     #[serde(default)]
     pub refunded: bool,
+    /// The booking a booking session made, moved or cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<String>,
 }

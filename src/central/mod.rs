@@ -8,6 +8,10 @@
 pub mod http;
 
 pub use sim::scheduler::api::{AuthRequest, Authorisation, BookingRecord, BookingStatus};
+pub use sim::scheduler::public_api::{
+    Booking, BookingRequest, Bookings, CancelResult, Documents, Endorsements, HallInfo, HallSlots, Progress,
+    RebookRequest, TravelRecords,
+};
 
 use crate::policy::Policy;
 use chrono::NaiveDate;
@@ -26,14 +30,22 @@ pub enum CentralError {
     /// Central answered something we cannot use.
     #[error("garbled answer from central: {0}")]
     Garbled(String),
-    /// Central refused the request (a bad credential, a request it calls malformed).
-    #[error("central refused the request ({status}): {message}")]
+    /// Central refused the request (a bad credential, a request it calls malformed, a booking
+    /// rule: `slot_full`, `same_day`, ...).
+    #[error("central refused the request ({status}): {code}: {message}")]
     Refused {
         /// HTTP status.
         status: u16,
+        /// Central's error code (`ApiError::error`; empty when the answer had none).
+        code: String,
         /// Central's message.
         message: String,
     },
+}
+
+/// What a central without applicant services answers to them.
+fn not_offered() -> CentralError {
+    CentralError::Unreachable("queries and bookings need the national platform".into())
 }
 
 /// What the kiosk asks of central.
@@ -51,6 +63,56 @@ pub trait Central: Send + Sync {
     }
     /// Record an issued endorsement (idempotent by key).
     async fn record_issue(&self, key: &str, id_number: &str, offer_id: &str) -> Result<(), CentralError>;
+
+    // The applicant services (queries, booking), asked for a person whose identity the kiosk has
+    // just proven (ID card and fingerprint or face). Default: not offered.
+
+    /// Whether this central offers the applicant services at all (else the home screen shows them
+    /// out of service).
+    fn serves_applicants(&self) -> bool {
+        false
+    }
+
+    /// Applications under way (进度查询).
+    async fn progress(&self, _id_number: &str) -> Result<Progress, CentralError> {
+        Err(not_offered())
+    }
+    /// Endorsements held (签注查询).
+    async fn endorsements(&self, _id_number: &str) -> Result<Endorsements, CentralError> {
+        Err(not_offered())
+    }
+    /// Documents held (证件查询).
+    async fn documents(&self, _id_number: &str) -> Result<Documents, CentralError> {
+        Err(not_offered())
+    }
+    /// The entry/exit record (出入境记录), with the reference its QR code fetches it by later.
+    async fn travel_records(&self, _id_number: &str) -> Result<TravelRecords, CentralError> {
+        Err(not_offered())
+    }
+    /// The halls nearest `hall` (itself first), at most `limit`.
+    async fn halls_near(&self, _hall: &str, _limit: usize) -> Result<Vec<HallInfo>, CentralError> {
+        Err(not_offered())
+    }
+    /// A hall's slots on days `from..=to`.
+    async fn slots(&self, _hall: &str, _from: NaiveDate, _to: NaiveDate) -> Result<HallSlots, CentralError> {
+        Err(not_offered())
+    }
+    /// A person's bookings (all states), newest day first.
+    async fn applicant_bookings(&self, _id_number: &str) -> Result<Bookings, CentralError> {
+        Err(not_offered())
+    }
+    /// Book.
+    async fn book(&self, _req: &BookingRequest) -> Result<Booking, CentralError> {
+        Err(not_offered())
+    }
+    /// Cancel a booking.
+    async fn cancel_booking(&self, _code: &str) -> Result<CancelResult, CentralError> {
+        Err(not_offered())
+    }
+    /// Move a booking to another slot of its hall.
+    async fn rebook(&self, _code: &str, _req: &RebookRequest) -> Result<Booking, CentralError> {
+        Err(not_offered())
+    }
 }
 
 /// Central answered from a persona deck.

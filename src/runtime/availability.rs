@@ -7,8 +7,12 @@ use drivers::{DeviceKind, Health};
 use kiosk_ui::{Availability, Text, View};
 use std::collections::BTreeMap;
 
-/// Why `flow` cannot be offered now, if it cannot.
-pub fn flow(flow: Flow, health: &BTreeMap<DeviceKind, Health>, policy: &Policy) -> Option<Text> {
+/// Why `flow` cannot be offered now, if it cannot. `applicants`: central offers the applicant
+/// services (queries, booking).
+pub fn flow(flow: Flow, health: &BTreeMap<DeviceKind, Health>, policy: &Policy, applicants: bool) -> Option<Text> {
+    if matches!(flow, Flow::Query | Flow::Booking) && !applicants {
+        return Some(Text::new("未连接全国出入境服务平台", "not connected to the national platform"));
+    }
     for kind in flow.devices() {
         match health.get(kind) {
             // With no session under way, a card in the permit path was left behind: staff must
@@ -45,10 +49,15 @@ pub fn flow(flow: Flow, health: &BTreeMap<DeviceKind, Health>, policy: &Policy) 
 }
 
 /// The home view.
-pub fn home(health: &BTreeMap<DeviceKind, Health>, policy: &Policy) -> View {
-    let avail = |f| match flow(f, health, policy) {
+pub fn home(health: &BTreeMap<DeviceKind, Health>, policy: &Policy, applicants: bool) -> View {
+    let avail = |f| match flow(f, health, policy, applicants) {
         None => Availability::Available,
         Some(why) => Availability::OutOfService { why },
     };
-    View::Home { checkin: avail(Flow::Checkin), endorse: avail(Flow::Endorsement) }
+    View::Home {
+        checkin: avail(Flow::Checkin),
+        endorse: avail(Flow::Endorsement),
+        query: avail(Flow::Query),
+        booking: avail(Flow::Booking),
+    }
 }

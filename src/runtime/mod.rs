@@ -4,6 +4,7 @@
 //! as tasks (see [`tasks`]) that answer with session inputs. For every input the loop steps the
 //! machine, commits the new state with its records, and only then performs the effects.
 
+mod applicant;
 pub mod availability;
 pub mod tasks;
 
@@ -11,7 +12,7 @@ use crate::central::Central;
 use crate::clock::Clock;
 use crate::config::Liveness;
 use crate::policy::Policy;
-use crate::session::{Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
+use crate::session::{CentralFailure, Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
 use crate::staff::protocol::{Command as StaffCommand, Consumable, Reply, SessionStatus, Status};
 use crate::store::{Store, StoreError};
 use drivers::camera::liveness::Challenge;
@@ -58,7 +59,7 @@ pub enum Request {
 
 enum Event {
     Request(Request),
-    Device { session: String, input: Input, secrets: Option<Secrets> },
+    Device { session: String, input: Box<Input>, secrets: Option<Secrets> },
     Health(Health),
 }
 
@@ -448,7 +449,7 @@ impl Kiosk {
                     if let Some(s) = secrets {
                         self.secrets = Some(s);
                     }
-                    self.queue.push_back(input);
+                    self.queue.push_back(*input);
                 }
             }
             Event::Health(h) => {
@@ -487,9 +488,13 @@ impl Kiosk {
         let flow = match button.as_str() {
             "checkin" => Flow::Checkin,
             "endorse" => Flow::Endorsement,
+            "query" => Flow::Query,
+            "booking" => Flow::Booking,
             _ => return Ok(()),
         };
-        if self.draining || availability::flow(flow, &self.health, &self.policy).is_some() {
+        if self.draining
+            || availability::flow(flow, &self.health, &self.policy, self.central.serves_applicants()).is_some()
+        {
             // Out of service: the button is disabled; a stale touch changes nothing.
             self.show(self.home_view());
             return Ok(());
@@ -565,7 +570,7 @@ impl Kiosk {
         let tx = self.tx.clone();
         let h = tokio::spawn(async move {
             let (input, secrets) = f.await;
-            let _ = tx.send(Event::Device { session, input, secrets });
+            let _ = tx.send(Event::Device { session, input: Box::new(input), secrets });
         });
         self.tasks.retain(|(_, t)| !t.is_finished());
         self.tasks.push((waiter, h.abort_handle()));
@@ -694,6 +699,39 @@ impl Kiosk {
                         }
                     });
                 }
+                Effect::Query { what, id_number } => {
+                    let central = self.central.clone();
+                    self.spawn(false, async move { (applicant::query(central, what, id_number).await, None) })
+                }
+                Effect::LoadBookings { id_number } => {
+                    let (central, hall) = (self.central.clone(), self.id.hall_id.clone());
+                    self.spawn(false, async move { (applicant::bookings(central, hall, id_number).await, None) })
+                }
+                Effect::LoadSlots { hall: only, from } => {
+                    let (central, hall) = (self.central.clone(), self.id.hall_id.clone());
+                    self.spawn(false, async move { (applicant::slots(central, hall, only, from).await, None) })
+                }
+                Effect::Book { request } => {
+                    let central = self.central.clone();
+                    self.spawn(false, async move {
+                        let result = central.book(&request).await.map_err(CentralFailure::from);
+                        (Input::Booked { result }, None)
+                    })
+                }
+                Effect::Rebook { code, request } => {
+                    let central = self.central.clone();
+                    self.spawn(false, async move {
+                        let result = central.rebook(&code, &request).await.map_err(CentralFailure::from);
+                        (Input::Booked { result }, None)
+                    })
+                }
+                Effect::CancelBooking { code } => {
+                    let central = self.central.clone();
+                    self.spawn(false, async move {
+                        let result = central.cancel_booking(&code).await.map_err(CentralFailure::from);
+                        (Input::BookingCancelled { result }, None)
+                    })
+                }
                 Effect::End { summary } => self.end(summary),
             }
         }
@@ -750,7 +788,7 @@ impl Kiosk {
                 why: kiosk_ui::Text::new("维护中，请到人工窗口办理", "Under maintenance: please go to a counter"),
             };
         }
-        availability::home(&self.health, &self.policy)
+        availability::home(&self.health, &self.policy, self.central.serves_applicants())
     }
 
     /// A staff command. Answers go back on `reply`; device work runs as a task.

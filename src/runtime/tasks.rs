@@ -138,6 +138,7 @@ fn card_info(card: &IdCard) -> CardInfo {
         card_type: t.card_type,
         has_fingerprints: !card.fingerprints.is_empty(),
         number_valid: IdNumber::parse(&t.id_number).is_ok(),
+        address: t.address.clone(),
     }
 }
 

@@ -47,6 +47,10 @@ impl Session {
                             let r = *reason;
                             self.refuse(r, None, ctx)
                         }
+                        // A residence permit central knows of may open the individual tour.
+                        _ if self.step == Step::EnChoose => {
+                            vec![Effect::Show { view: self.choose_view(ctx) }, ctx.idle()]
+                        }
                         _ => Vec::new(),
                     },
                     _ => Vec::new(),
@@ -63,7 +67,7 @@ impl Session {
             (Step::EnConfirm, Input::Touch { button }) if button == "back" => {
                 self.choice = None;
                 self.step = Step::EnChoose;
-                vec![Effect::Show { view: View::EndorseChoose { options: self.options(ctx) } }, ctx.idle()]
+                vec![Effect::Show { view: self.choose_view(ctx) }, ctx.idle()]
             }
             (Step::EnConfirm, Input::Touch { button }) if button == "confirm" => self.decide(ctx),
             (Step::EnPayOpen, Input::PaymentOpened { result: Ok(()) }) => {
@@ -240,17 +244,45 @@ impl Session {
             .iter()
             .filter(|o| o.fits(kind, expiry, today))
             .filter(|o| {
-                !p.endorsements.iter().any(|e| {
-                    e.kind == EndorsementKind::GroupTour && e.destination == o.destination && e.usable_on(today)
-                })
+                !p.endorsements.iter().any(|e| e.kind == o.kind && e.destination == o.destination && e.usable_on(today))
             })
             .collect()
     }
 
+    /// Whether the Taiwan individual-tour rule lets this applicant have it: hukou (the card's
+    /// address) in an open city, or a residence permit of one (as central knows).
+    fn individual_tour_allowed(&self, ctx: &Ctx) -> bool {
+        let address = self.card.as_ref().map_or("", |c| c.address.as_str());
+        let permits = match &self.auth {
+            AuthState::Answered { decision: Authorisation::Granted { residence_permits, .. } } => {
+                residence_permits.as_slice()
+            }
+            _ => &[],
+        };
+        ctx.policy.individual_tour.allows(address, permits)
+    }
+
+    /// The choice screen: what may be chosen, and why an individual tour is not among it.
+    fn choose_view(&self, ctx: &Ctx) -> View {
+        let offers = self.offers(ctx);
+        let individual_withheld =
+            offers.iter().any(|o| o.kind == EndorsementKind::IndividualTour) && !self.individual_tour_allowed(ctx);
+        let note = individual_withheld.then(|| {
+            Text::new(
+                "赴台个人旅游签注仅限开放城市户籍或持开放城市居住证人员办理，您可办理团队旅游签注",
+                "The Taiwan individual tour is only for people whose hukou or residence permit is in an open city; \
+                 you may get the group tour",
+            )
+        });
+        View::EndorseChoose { options: self.options(ctx), note }
+    }
+
     fn options(&self, ctx: &Ctx) -> Vec<OptionView> {
         let today = ctx.today();
+        let individual = self.individual_tour_allowed(ctx);
         self.offers(ctx)
             .into_iter()
+            .filter(|o| o.kind != EndorsementKind::IndividualTour || individual)
             .map(|o| OptionView {
                 id: o.id.clone(),
                 destination: Text::new(o.destination.zh(), o.destination.en()),
@@ -258,6 +290,7 @@ impl Session {
                 trips: trips_number(o.trips),
                 fee_fen: o.fee_fen,
                 valid_to: o.valid_to(today).to_string(),
+                individual: o.kind == EndorsementKind::IndividualTour,
             })
             .collect()
     }
@@ -274,7 +307,7 @@ impl Session {
             return self.refuse(Reason::NotEligible, Some(d), ctx);
         }
         self.step = Step::EnChoose;
-        vec![Effect::Show { view: View::EndorseChoose { options } }, ctx.idle()]
+        vec![Effect::Show { view: self.choose_view(ctx) }, ctx.idle()]
     }
 
     /// The applicant confirmed: go on once central has answered.
@@ -355,7 +388,7 @@ impl Session {
         let key = format!("E{}", self.id);
         let endorsement = drivers::permit::Endorsement {
             destination: offer.destination,
-            kind: EndorsementKind::GroupTour,
+            kind: offer.kind,
             trips: offer.trips,
             trips_left: offer.trips.count(),
             valid_from: today,

@@ -139,7 +139,7 @@ impl Session {
         } else if self.ticket.is_some() && self.reason.is_none() {
             "ticket"
         } else {
-            "refused"
+            self.done.as_deref().filter(|_| self.reason.is_none()).unwrap_or("refused")
         };
         let reason = if outcome == "refused" { Some(self.reason.unwrap_or(Reason::Interrupted)) } else { None };
         let endorsement = issued.map(|i| documents::describe(&i.endorsement));
@@ -152,6 +152,7 @@ impl Session {
             endorsement: endorsement.clone(),
             fee_fen: issued.and(self.order.as_ref().map(|o| o.fee_fen)),
             refunded: self.order.as_ref().is_some_and(|o| o.refunded),
+            booking: self.booking_code(outcome),
         };
         let view = match (outcome, reason) {
             ("issued", _) => {
@@ -167,6 +168,7 @@ impl Session {
                 View::EndorseDone { summary: Text::new(zh, en) }
             }
             ("ticket", _) => View::CheckinTicket { number: self.ticket.clone().unwrap_or_default() },
+            (_, None) => View::Finished { summary: Text::new("本次业务已完成", "All done") },
             (_, r) => View::Refusal { reason: r.unwrap_or(Reason::Interrupted), detail: self.detail.clone() },
         };
         vec![
@@ -189,5 +191,17 @@ impl Session {
             },
             Effect::End { summary },
         ]
+    }
+}
+
+impl Session {
+    /// The booking a booking session made, moved or cancelled.
+    fn booking_code(&self, outcome: &str) -> Option<String> {
+        let d = self.draft.as_ref()?;
+        match outcome {
+            "booked" | "moved" => d.made.as_ref().map(|l| l.code.clone()),
+            "cancelled" => d.target.clone(),
+            _ => None,
+        }
     }
 }

@@ -6,9 +6,12 @@
 //! SQLite transaction, commits, and only then performs the other effects. The session never holds
 //! biometric data: templates and photos stay with the runtime, in memory, for one session.
 
+pub mod booking;
 mod checkin;
 mod endorse;
 mod exit;
+mod holder;
+mod query;
 mod recover;
 mod verify;
 
@@ -32,6 +35,10 @@ pub enum Flow {
     Checkin,
     /// Group-tour endorsement.
     Endorsement,
+    /// Queries about one's own documents.
+    Query,
+    /// Booking a hall visit, or changing one.
+    Booking,
 }
 
 impl Flow {
@@ -40,12 +47,17 @@ impl Flow {
         match self {
             Flow::Checkin => "checkin",
             Flow::Endorsement => "endorsement",
+            Flow::Query => "query",
+            Flow::Booking => "booking",
         }
     }
     /// The devices the flow needs.
     pub fn devices(self) -> &'static [DeviceKind] {
         match self {
-            Flow::Checkin => &[DeviceKind::IdCard, DeviceKind::Fingerprint, DeviceKind::Camera, DeviceKind::Receipt],
+            // Queries print the entry/exit record, booking its slip.
+            Flow::Checkin | Flow::Query | Flow::Booking => {
+                &[DeviceKind::IdCard, DeviceKind::Fingerprint, DeviceKind::Camera, DeviceKind::Receipt]
+            }
             Flow::Endorsement => &DeviceKind::ALL,
         }
     }
@@ -77,6 +89,10 @@ pub struct CardInfo {
     pub has_fingerprints: bool,
     /// Whether the ID number passed its check (length, date, check character).
     pub number_valid: bool,
+    /// Address (the hukou address, for a resident): the booking's hukou location and mailing
+    /// address, and the Taiwan individual-tour rule.
+    #[serde(default)]
+    pub address: String,
 }
 
 /// The permit as the session keeps it.
@@ -267,6 +283,31 @@ pub enum Input {
         /// Or failed.
         result: Result<(), Fault>,
     },
+    /// Central answered a query.
+    Queried {
+        /// The answer, or why central could not answer.
+        result: Result<QueryAnswer, CentralFailure>,
+    },
+    /// Central answered with the applicant's bookings.
+    Bookings {
+        /// All their bookings, or why central could not answer.
+        result: Result<Vec<booking::HeldBooking>, CentralFailure>,
+    },
+    /// Free slots were found.
+    Slots {
+        /// Earliest free slots (this hall first), or why central could not answer.
+        result: Result<Vec<SlotOffer>, CentralFailure>,
+    },
+    /// A booking was made or moved.
+    Booked {
+        /// The booking, or why not.
+        result: Result<crate::central::Booking, CentralFailure>,
+    },
+    /// A booking was cancelled.
+    BookingCancelled {
+        /// Central's answer, or why not.
+        result: Result<crate::central::CancelResult, CentralFailure>,
+    },
     /// The inactivity deadline passed.
     Timeout,
     /// The daemon restarted while this session was open.
@@ -454,11 +495,116 @@ pub enum Effect {
         /// Offer id.
         offer_id: String,
     },
+    /// Ask central one query for the holder.
+    Query {
+        /// Which.
+        what: QueryKind,
+        /// Whose.
+        id_number: String,
+    },
+    /// Ask central for the holder's bookings.
+    LoadBookings {
+        /// Whose.
+        id_number: String,
+    },
+    /// Find the earliest free slots from `from` on: of `hall` only (moving a booking), or of this
+    /// hall and the nearest others.
+    LoadSlots {
+        /// One hall only.
+        hall: Option<String>,
+        /// First day.
+        from: NaiveDate,
+    },
+    /// Book at central.
+    Book {
+        /// The request.
+        request: crate::central::BookingRequest,
+    },
+    /// Move a booking at central.
+    Rebook {
+        /// The booking.
+        code: String,
+        /// The new slot.
+        request: crate::central::RebookRequest,
+    },
+    /// Cancel a booking at central.
+    CancelBooking {
+        /// The booking.
+        code: String,
+    },
     /// The session is over.
     End {
         /// How it ended.
         summary: sim::control::SessionSummary,
     },
+}
+
+/// Why central did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentralFailure {
+    /// Central's error code (`slot_full`, `same_day`, `banned`, ...), empty when central could not be
+    /// reached or answered nonsense.
+    pub code: String,
+    /// What went wrong, for the screen.
+    pub message: String,
+}
+
+impl From<crate::central::CentralError> for CentralFailure {
+    fn from(e: crate::central::CentralError) -> CentralFailure {
+        match e {
+            crate::central::CentralError::Refused { code, message, .. } => CentralFailure { code, message },
+            other => CentralFailure { code: String::new(), message: other.to_string() },
+        }
+    }
+}
+
+/// The queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryKind {
+    /// 进度查询.
+    Progress,
+    /// 签注查询.
+    Endorsements,
+    /// 证件查询.
+    Documents,
+    /// 出入境记录查询 (printed).
+    TravelRecords,
+}
+
+/// Central's answer to a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "answer")]
+pub enum QueryAnswer {
+    /// Applications.
+    Progress(crate::central::Progress),
+    /// Endorsements held.
+    Endorsements(crate::central::Endorsements),
+    /// Documents held.
+    Documents(crate::central::Documents),
+    /// The entry/exit record.
+    TravelRecords(crate::central::TravelRecords),
+}
+
+/// A free slot offered to a walk-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotOffer {
+    /// Hall id.
+    pub hall: String,
+    /// Hall name.
+    pub hall_zh: String,
+    /// Hall name.
+    pub hall_en: String,
+    /// Distance from this hall, km (none: this hall).
+    pub distance_km: Option<f64>,
+    /// Day.
+    pub date: NaiveDate,
+    /// Start, HH:MM.
+    pub start: String,
+    /// End, HH:MM.
+    pub end: String,
+    /// Seats left.
+    pub remaining: u32,
 }
 
 /// Central authorisation as the session tracks it.
@@ -572,6 +718,48 @@ pub enum Step {
     EnRetaining,
     /// Printing a refund slip or reprinting a receipt on the way out.
     ExitPrinting,
+    /// Queries and booking: waiting for the ID card.
+    IdPresent,
+    /// Queries: the menu.
+    QMenu,
+    /// Queries: waiting for central.
+    QAsking,
+    /// Queries: an answer on screen.
+    QShowing,
+    /// Queries: printing the entry/exit record.
+    QPrinting,
+    /// Booking: loading the applicant's bookings.
+    BkLoading,
+    /// Booking: their active bookings on screen.
+    BkExisting,
+    /// Booking: choosing the certificate type.
+    BkCertificate,
+    /// Booking: choosing the business.
+    BkBusiness,
+    /// Booking: looking for free slots.
+    BkFindingSlots,
+    /// Booking: choosing a slot.
+    BkSlots,
+    /// Booking: typing the applicant's phone number.
+    BkPhone,
+    /// Booking: choosing the emergency contact.
+    BkRelation,
+    /// Booking: typing the emergency contact's phone number.
+    BkEmergencyPhone,
+    /// Booking: choosing the pickup method.
+    BkPickup,
+    /// Booking: confirming.
+    BkConfirm,
+    /// Booking: central is booking (or moving).
+    BkSubmitting,
+    /// Booking: after a restart, asking central whether the booking was made.
+    BkReconcile,
+    /// Booking: printing the slip.
+    BkPrinting,
+    /// Booking: confirming a cancellation.
+    BkCancelConfirm,
+    /// Booking: central is cancelling.
+    BkCancelling,
     /// Over.
     Ended,
 }
@@ -642,6 +830,13 @@ pub struct Session {
     pub detail: Option<kiosk_ui::Text>,
     /// Whether the session was resumed after a restart.
     pub resumed: bool,
+    /// The booking being made, moved or cancelled (booking flow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<booking::Draft>,
+    /// What the session achieved without a ticket or an endorsement (`queried`, `booked`, `moved`,
+    /// `cancelled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<String>,
 }
 
 impl Session {
@@ -669,6 +864,8 @@ impl Session {
             reason: None,
             detail: None,
             resumed: false,
+            draft: None,
+            done: None,
         };
         let effects = match flow {
             Flow::Checkin => {
@@ -682,6 +879,11 @@ impl Session {
                     Effect::ReadPermit,
                     Effect::ReadCard,
                 ]
+            }
+            Flow::Query | Flow::Booking => {
+                s.step = Step::IdPresent;
+                let service = if flow == Flow::Query { kiosk_ui::Service::Query } else { kiosk_ui::Service::Booking };
+                vec![Effect::Show { view: View::IdentityPresent { service } }, ctx.idle(), Effect::ReadCard]
             }
         };
         (s, effects)
@@ -725,6 +927,8 @@ impl Session {
         match self.flow {
             Flow::Checkin => self.step_checkin(input, ctx),
             Flow::Endorsement => self.step_endorse(input, ctx),
+            Flow::Query => self.step_query(input, ctx),
+            Flow::Booking => self.step_booking(input, ctx),
         }
     }
 
@@ -739,6 +943,22 @@ impl Session {
                 | Step::EnChoose
                 | Step::EnConfirm
                 | Step::EnAwaitAuth
+                | Step::IdPresent
+                | Step::QMenu
+                | Step::QAsking
+                | Step::QShowing
+                | Step::BkLoading
+                | Step::BkExisting
+                | Step::BkCertificate
+                | Step::BkBusiness
+                | Step::BkFindingSlots
+                | Step::BkSlots
+                | Step::BkPhone
+                | Step::BkRelation
+                | Step::BkEmergencyPhone
+                | Step::BkPickup
+                | Step::BkConfirm
+                | Step::BkCancelConfirm
         )
     }
 
@@ -785,3 +1005,5 @@ pub(crate) fn hhmm(s: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_applicant;

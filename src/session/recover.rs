@@ -12,7 +12,29 @@ impl Session {
             // Check-in holds nothing of the applicant's: end it. A ticket already allocated stays
             // valid; checking in again reprints it.
             Step::CiPresent | Step::CiLookup | Step::CiConfirmCard => self.refuse(Reason::Interrupted, None, ctx),
-            Step::Verify if self.flow == Flow::Checkin => self.refuse(Reason::Interrupted, None, ctx),
+            Step::Verify if self.flow != Flow::Endorsement => self.refuse(Reason::Interrupted, None, ctx),
+            // Queries and booking questions hold nothing: end them.
+            Step::IdPresent
+            | Step::QMenu
+            | Step::QAsking
+            | Step::QShowing
+            | Step::QPrinting
+            | Step::BkLoading
+            | Step::BkExisting
+            | Step::BkCertificate
+            | Step::BkBusiness
+            | Step::BkFindingSlots
+            | Step::BkSlots
+            | Step::BkPhone
+            | Step::BkRelation
+            | Step::BkEmergencyPhone
+            | Step::BkPickup
+            | Step::BkConfirm
+            | Step::BkCancelConfirm => self.refuse(Reason::Interrupted, None, ctx),
+            // Central may have booked, moved or cancelled: its list of the holder's bookings says.
+            Step::BkSubmitting | Step::BkReconcile | Step::BkCancelling => self.reconcile(),
+            // Booked: print the slip (again).
+            Step::BkPrinting => self.reprint_slip(ctx),
             Step::CiPrinting => {
                 let booking = self.booking.as_ref().map(|b| b.code.clone()).unwrap_or_default();
                 vec![Effect::Record { record: Record::AllocateTicket { booking } }]

@@ -24,6 +24,7 @@ fn card(fingers: bool) -> CardInfo {
         card_type: CardType::Resident,
         has_fingerprints: fingers,
         number_valid: true,
+        address: "北京市东城区景山前街4号".into(),
     }
 }
 
@@ -100,7 +101,11 @@ fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
     let e = s.step(Input::Face { result: Ok(true) }, &c);
     assert_eq!(s.step, Step::EnChoose, "{e:?}");
     s.step(Input::Touch { button: "HK-L-3M-1".into() }, &c);
-    let granted = Authorisation::Granted { auth_id: "A".into(), allowed: vec!["HK-L-3M-1".into()] };
+    let granted = Authorisation::Granted {
+        auth_id: "A".into(),
+        allowed: vec!["HK-L-3M-1".into()],
+        residence_permits: Vec::new(),
+    };
     s.step(Input::Auth { result: Ok(granted) }, &c);
     let e = s.step(Input::Touch { button: "confirm".into() }, &c);
     (s, e)
@@ -197,7 +202,7 @@ fn endorsements_never_outlive_the_permit() {
     s.step(Input::Card { result: Ok(card(true)) }, &c);
     s.step(Input::Finger { result: Ok(true) }, &c);
     let e = s.step(Input::Face { result: Ok(true) }, &c);
-    let Some(Effect::Show { view: View::EndorseChoose { options } }) = e.first() else { panic!("{e:?}") };
+    let Some(Effect::Show { view: View::EndorseChoose { options, .. } }) = e.first() else { panic!("{e:?}") };
     assert!(!options.is_empty());
     assert!(options.iter().all(|o| o.months <= 3 && o.valid_to.as_str() <= "2027-03-31"), "{options:?}");
 }
@@ -248,4 +253,44 @@ fn a_card_that_moved_during_its_read_is_read_again() {
         let e = s.step(Input::CardUnreadable, &c);
         assert!(e.contains(&Effect::ReadCard), "{flow:?}: {e:?}");
     }
+}
+
+#[test]
+fn the_taiwan_individual_tour_is_offered_by_hukou_or_residence_permit_and_otherwise_explained() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    let taiwan = PermitInfo { kind: Some(PermitKind::Taiwan), number: "T12345678".into(), ..permit("2030-01-01") };
+    let choose = |address: &str| {
+        let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
+        s.step(Input::Permit { result: Ok(taiwan.clone()) }, &c);
+        s.step(Input::Card { result: Ok(CardInfo { address: address.into(), ..card(true) }) }, &c);
+        s.step(Input::Finger { result: Ok(true) }, &c);
+        let e = s.step(Input::Face { result: Ok(true) }, &c);
+        (s, e)
+    };
+    let offered = |e: &[Effect]| match e.first() {
+        Some(Effect::Show { view: View::EndorseChoose { options, note } }) => {
+            (options.iter().map(|o| (o.id.clone(), o.individual)).collect::<Vec<_>>(), note.clone())
+        }
+        other => panic!("{other:?}"),
+    };
+    let (_, e) = choose("福建省厦门市思明区湖滨南路88号");
+    let (options, note) = offered(&e);
+    assert!(options.contains(&("TW-G-6M-1".into(), true)) && options.contains(&("TW-L-6M-1".into(), false)));
+    assert!(note.is_none());
+
+    let (mut s, e) = choose("广东省广州市天河区体育西路100号");
+    let (options, note) = offered(&e);
+    assert_eq!(options, vec![("TW-L-6M-1".to_string(), false)], "only the group tour");
+    assert!(note.is_some_and(|n| n.en.contains("open city")), "and why");
+    assert!(s.step(Input::Touch { button: "TW-G-6M-1".into() }, &c).is_empty(), "a hidden offer cannot be touched");
+    // Central knows of a Xiamen residence permit: the individual tour appears.
+    let granted = Authorisation::Granted {
+        auth_id: "A".into(),
+        allowed: vec!["TW-L-6M-1".into(), "TW-G-6M-1".into()],
+        residence_permits: vec!["350200".into()],
+    };
+    let e = s.step(Input::Auth { result: Ok(granted) }, &c);
+    let (options, note) = offered(&e);
+    assert!(options.contains(&("TW-G-6M-1".into(), true)) && note.is_none(), "{options:?}");
 }

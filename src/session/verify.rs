@@ -64,6 +64,8 @@ impl Session {
                     match self.flow {
                         Flow::Checkin => self.after_verify_checkin(ctx),
                         Flow::Endorsement => self.after_verify_endorse(ctx),
+                        Flow::Query => self.after_verify_query(ctx),
+                        Flow::Booking => self.after_verify_booking(ctx),
                     }
                 } else {
                     vec![Effect::Show { view: self.verify_view(ctx) }, ctx.idle()]
