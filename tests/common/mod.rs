@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod central;
+
 use chrono::NaiveDate;
 use drivers::permit::{PermitKind, PermitMrz};
 use sim::persona::{Booking, Deck, Permit, Persona, generate::generate, validate::validate};
@@ -57,14 +59,20 @@ fn code(n: u32) -> String {
 
 /// Give a persona a fresh card-type HK/Macau permit with no endorsements.
 pub fn fresh_permit(p: &mut Persona, expiry: NaiveDate, n: u32) {
+    fresh_permit_of(p, PermitKind::HkMacau, expiry, n)
+}
+
+/// Give a persona a fresh card-type permit of `kind` with no endorsements.
+pub fn fresh_permit_of(p: &mut Persona, kind: PermitKind, expiry: NaiveDate, n: u32) {
     let birth = NaiveDate::parse_from_str(&p.card.birth, "%Y%m%d").unwrap_or_default();
-    let number = format!("C{:08}", 40_000_000 + n);
+    let letter = if kind == PermitKind::HkMacau { 'C' } else { 'T' };
+    let number = format!("{letter}{:08}", 40_000_000 + n);
     let issued = expiry.checked_sub_months(chrono::Months::new(60)).unwrap_or(expiry).min(day());
     let (surname, given_names) =
         p.permits.first().map(|x| (x.surname.clone(), x.given_names.clone())).unwrap_or(("WANG".into(), "FANG".into()));
-    let mrz = PermitMrz { kind: PermitKind::HkMacau, number: number.clone(), expiry, birth }.encode();
+    let mrz = PermitMrz { kind, number: number.clone(), expiry, birth }.encode();
     p.permits = vec![Permit {
-        kind: PermitKind::HkMacau,
+        kind,
         number,
         name_zh: p.card.name.clone(),
         surname,
@@ -145,6 +153,40 @@ pub fn test_deck() -> TestDeck {
             p.bookings = vec![booking(&code(n), &h, "11:30", "12:00")];
         });
     }
+    // Queries and booking at the kiosk (bookings held are for later days: they can still change).
+    take("query", &mut deck, &|p, _| {
+        // One Hong Kong trip left on a group-tour endorsement, for the endorsement query.
+        p.permits[0].endorsements = vec![drivers::permit::Endorsement {
+            destination: drivers::permit::Destination::HongKong,
+            kind: drivers::permit::EndorsementKind::GroupTour,
+            trips: drivers::permit::Trips::Two,
+            trips_left: Some(1),
+            valid_from: day() - chrono::Days::new(30),
+            valid_to: day() + chrono::Days::new(60),
+            issue_key: None,
+        }];
+    });
+    take("book_new", &mut deck, &|_, _| {});
+    let later = |code: String, hall: &str| Booking {
+        date: day() + chrono::Days::new(4),
+        ..booking(&code, hall, "10:00", "10:30")
+    };
+    take("book_move", &mut deck, &|p, n| p.bookings = vec![later(code(n), &h)]);
+    take("book_cancel", &mut deck, &|p, n| p.bookings = vec![later(code(n), &h)]);
+    // The Taiwan individual tour: hukou in an open city, a residence permit of one, neither.
+    take("tw_open_city", &mut deck, &|p, n| {
+        fresh_permit_of(p, PermitKind::Taiwan, far, n);
+        p.card.address = "福建省厦门市思明区湖滨南路88号".into();
+    });
+    take("tw_residence", &mut deck, &|p, n| {
+        fresh_permit_of(p, PermitKind::Taiwan, far, n);
+        p.card.address = "广东省广州市天河区体育西路100号".into();
+        p.residence_permit = Some("350200".into());
+    });
+    take("tw_group_only", &mut deck, &|p, n| {
+        fresh_permit_of(p, PermitKind::Taiwan, far, n);
+        p.card.address = "广东省广州市天河区体育西路101号".into();
+    });
     let non_mainland = deck.personas.iter().find(|p| p.flags.non_mainland).map(|p| p.id.clone()).unwrap_or_default();
     roles.insert("non_mainland", non_mainland);
     let problems = validate(&deck);

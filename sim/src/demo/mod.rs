@@ -48,6 +48,8 @@ pub fn line(r: &WalkInResult) -> String {
             r.fee_fen.unwrap_or(0) / 100,
             r.fee_fen.unwrap_or(0) % 100
         ),
+        "queried" | "unchanged" => r.outcome.clone(),
+        "booked" | "moved" | "cancelled" => format!("{} {}", r.outcome, r.booking.clone().unwrap_or_default()),
         _ => format!(
             "refused {}{}{}",
             r.reason.clone().unwrap_or_default(),

@@ -26,6 +26,47 @@ pub enum Want {
     Checkin,
     /// Get a group-tour endorsement.
     Endorsement,
+    /// Look up their documents (queries).
+    Query,
+    /// Book a visit, or move or cancel one.
+    Booking,
+}
+
+impl Want {
+    /// The home-screen button and the session's flow name.
+    pub fn button(self) -> &'static str {
+        match self {
+            Want::Checkin => "checkin",
+            Want::Endorsement => "endorse",
+            Want::Query => "query",
+            Want::Booking => "booking",
+        }
+    }
+
+    /// The flow's name in session summaries.
+    pub fn flow(self) -> &'static str {
+        match self {
+            Want::Checkin => "checkin",
+            Want::Endorsement => "endorsement",
+            Want::Query => "query",
+            Want::Booking => "booking",
+        }
+    }
+}
+
+/// What a booking walk-in does with a booking they already hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Held {
+    /// Book something new.
+    #[default]
+    New,
+    /// Move the first booking they hold.
+    Move,
+    /// Cancel it.
+    Cancel,
+    /// Leave it as it is.
+    Keep,
 }
 
 /// One applicant's visit.
@@ -81,6 +122,30 @@ pub struct WalkIn {
     /// The satisfaction rating given on the last screen (`good`, `ok`, `bad`); none: just "Done".
     #[serde(default)]
     pub rating: Option<String>,
+    /// Queries, in order: `progress`, `endorsements`, `documents`, `travel` (printed); default all.
+    #[serde(default)]
+    pub queries: Option<Vec<String>>,
+    /// Booking: what to do with a booking held (`new`, `move`, `cancel`, `keep`).
+    #[serde(default)]
+    pub held: Held,
+    /// Booking: certificate type code (default `passport`).
+    #[serde(default)]
+    pub certificate: Option<String>,
+    /// Booking: business code (default `first_application`).
+    #[serde(default)]
+    pub business: Option<String>,
+    /// Booking: which slot offered, 0 the first (this hall's earliest).
+    #[serde(default)]
+    pub slot: usize,
+    /// Booking: their mobile number (default 13800138000).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Booking: the emergency contact's mobile number (default 13900139000).
+    #[serde(default)]
+    pub emergency_phone: Option<String>,
+    /// Booking: pickup, `in_person` (default) or `mail`.
+    #[serde(default)]
+    pub pickup: Option<String>,
 }
 
 /// A fault injected during a walk-in.
@@ -169,6 +234,14 @@ impl WalkIn {
             permit_of: None,
             fault: None,
             rating: None,
+            queries: None,
+            held: Held::New,
+            certificate: None,
+            business: None,
+            slot: 0,
+            phone: None,
+            emergency_phone: None,
+            pickup: None,
         }
     }
 }
@@ -220,6 +293,33 @@ impl Script {
             {
                 out.push(format!("walk-in {n}: rating {r:?} is not good, ok or bad"));
             }
+            for q in w.queries.iter().flatten() {
+                if !matches!(q.as_str(), "progress" | "endorsements" | "documents" | "travel") {
+                    out.push(format!("walk-in {n}: query {q:?} is not progress, endorsements, documents or travel"));
+                }
+            }
+            if let Some(c) = &w.certificate
+                && crate::scheduler::presets::certificate_type(c).is_none()
+            {
+                out.push(format!("walk-in {n}: certificate {c:?} is not a certificate type preset"));
+            }
+            if let Some(b) = &w.business
+                && !crate::scheduler::presets::BUSINESSES.iter().any(|p| p.code == b)
+            {
+                out.push(format!("walk-in {n}: business {b:?} is not a business preset"));
+            }
+            if let Some(p) = &w.pickup
+                && !matches!(p.as_str(), "in_person" | "mail")
+            {
+                out.push(format!("walk-in {n}: pickup {p:?} is not in_person or mail"));
+            }
+            for (key, phone) in [("phone", &w.phone), ("emergency_phone", &w.emergency_phone)] {
+                if let Some(p) = phone
+                    && (p.is_empty() || p.len() > 11 || !p.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    out.push(format!("walk-in {n}: {key} {p:?} must be up to 11 digits"));
+                }
+            }
             if let Some(f) = &w.fault
                 && !f.device.fault_kinds().contains(&f.kind)
             {
@@ -254,8 +354,8 @@ impl Script {
         out
     }
 
-    /// The default demo for a deck: a check-in, an endorsement and refusals of several kinds, from
-    /// whichever personas fit.
+    /// The default demo for a deck: a check-in, an endorsement, refusals of several kinds, queries
+    /// and a booking at a nearby hall, from whichever personas fit.
     pub fn default_for(deck: &Deck, hall: &str) -> Script {
         let day = deck.date;
         let mainland = |p: &&Persona| !p.flags.non_mainland && !p.flags.counter_only && !p.fingers.is_empty();
@@ -305,6 +405,13 @@ impl Script {
         }
         if let Some(p) = code_checkin {
             w.push(WalkIn { using: Using::Code, ..base(p, Want::Checkin) });
+        }
+        // The applicant services need the scheduler (without it they show out of service).
+        if let Some(p) = pick(&|p| mainland(p) && !p.permits.is_empty()) {
+            w.push(base(p, Want::Query));
+        }
+        if let Some(p) = pick(&|p| mainland(p) && p.bookings.is_empty()) {
+            w.push(WalkIn { slot: 3, pickup: Some("mail".into()), ..base(p, Want::Booking) });
         }
         Script { date: Some(day), walkins: w }
     }

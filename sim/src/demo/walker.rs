@@ -2,7 +2,7 @@
 //! person would do there.
 
 use super::client::{Client, Events};
-use super::script::{Act, Pay, Take, Using, WalkIn, Want};
+use super::script::{Act, Held, Pay, Take, Using, WalkIn, Want};
 use crate::bio::card_of;
 use crate::control::{KioskEvent, Request, Response, SessionSummary};
 use crate::devices::camera::Presentation;
@@ -45,7 +45,20 @@ pub struct WalkInResult {
     /// The refusal message shown (English).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The booking made, moved or cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking: Option<String>,
+    /// The query answers seen (each screen's text, English).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<String>,
+    /// What the receipt printer gave them (each document as text).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prints: Vec<String>,
 }
+
+/// The screens a session ends on.
+const FINAL_SCREENS: &[&str] =
+    &["refusal", "checkin.ticket", "endorse.done", "booking.done", "booking.cancelled", "finished"];
 
 /// Longest a walk-in may take in real time before the walker gives up on the kiosk.
 const WALKIN_LIMIT: Duration = Duration::from_secs(120);
@@ -122,7 +135,7 @@ impl<'a> Walker<'a> {
                 if s.id == "home" {
                     return Ok(s);
                 }
-                if s.has_button("done") && matches!(s.id.as_str(), "refusal" | "checkin.ticket" | "endorse.done") {
+                if s.has_button("done") && FINAL_SCREENS.contains(&s.id.as_str()) {
                     self.touch("done").await?;
                 }
             }
@@ -171,7 +184,7 @@ impl<'a> Walker<'a> {
             *clock = Some(at);
         }
         let mut home = self.back_home().await?;
-        let button = if w.flow == Want::Checkin { "checkin" } else { "endorse" };
+        let button = w.flow.button();
         // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
         home = self.home_until(home, Duration::from_secs(6), |h| h.has_button(button)).await;
         let mut fault = w.fault.clone();
@@ -182,7 +195,7 @@ impl<'a> Walker<'a> {
         }
         let mut result = WalkInResult {
             persona: me.id.clone(),
-            flow: if w.flow == Want::Checkin { "checkin".into() } else { "endorsement".into() },
+            flow: w.flow.flow().into(),
             outcome: "refused".into(),
             reason: None,
             ticket: None,
@@ -192,6 +205,9 @@ impl<'a> Walker<'a> {
             session: None,
             permit: None,
             message: None,
+            booking: None,
+            seen: Vec::new(),
+            prints: Vec::new(),
         };
         if !home.has_button(button) {
             result.reason = Some("out_of_service".into());
@@ -229,6 +245,9 @@ impl<'a> Walker<'a> {
         let mut gone = false;
         let mut inserted = false;
         let mut presses = 0u32;
+        let all = ["progress", "endorsements", "documents", "travel"].map(String::from).to_vec();
+        let mut queries = w.queries.clone().unwrap_or(all).into_iter();
+        let mut typed = (false, false);
         let summary: SessionSummary = loop {
             let event = match &self.screen {
                 Some(s) if acted.as_ref() != Some(&without_countdown(s)) => KioskEvent::Screen { screen: s.clone() },
@@ -296,6 +315,7 @@ impl<'a> Walker<'a> {
                     }
                 }
                 "endorse.choose" => {
+                    result.seen.push(screen.render_text(kiosk_ui::Lang::En));
                     let choice = match &w.choose {
                         Some(c) if screen.has_button(c) => Some(c.clone()),
                         Some(_) => None,
@@ -308,6 +328,77 @@ impl<'a> Walker<'a> {
                     }
                 }
                 "endorse.confirm" => self.touch("confirm").await?,
+                "identity.present" => {
+                    self.world(WorldAction::PlaceIdCard { card: Box::new(card.clone()) }).await?;
+                }
+                "query.menu" => match queries.next() {
+                    Some(q) => {
+                        let id = if q == "travel" { "q_travel".to_string() } else { format!("q_{q}") };
+                        self.touch(&id).await?
+                    }
+                    None => self.touch("done").await?,
+                },
+                "query.progress" | "query.endorsements" | "query.documents" => {
+                    result.seen.push(screen.render_text(kiosk_ui::Lang::En));
+                    self.touch("back").await?
+                }
+                "booking.existing" => {
+                    let first =
+                        |prefix: &str| screen.buttons.iter().find(|b| b.id.starts_with(prefix)).map(|b| b.id.clone());
+                    let id = match w.held {
+                        Held::New => Some("new".to_string()),
+                        Held::Keep => Some("done".to_string()),
+                        Held::Move => first("rebook:"),
+                        Held::Cancel => first("cancel:"),
+                    };
+                    self.touch(id.as_deref().unwrap_or("done")).await?
+                }
+                "booking.certificate" => {
+                    let c = w.certificate.as_deref().unwrap_or("passport");
+                    self.touch(&format!("cert:{c}")).await?
+                }
+                "booking.business" => {
+                    let b = w.business.as_deref().unwrap_or("first_application");
+                    self.touch(&format!("business:{b}")).await?
+                }
+                "booking.slots" => {
+                    let wanted = format!("slot:{}", w.slot);
+                    // The slot they wanted filled up meanwhile: they take the first one left.
+                    let id = if screen.has_button(&wanted) {
+                        Some(wanted)
+                    } else {
+                        screen.buttons.iter().find(|b| b.id.starts_with("slot:")).map(|b| b.id.clone())
+                    };
+                    self.touch(id.as_deref().unwrap_or("cancel")).await?
+                }
+                "booking.phone" => {
+                    let emergency = screen.title.en.contains("Emergency");
+                    let done = if emergency { &mut typed.1 } else { &mut typed.0 };
+                    if !*done {
+                        *done = true;
+                        let number = if emergency {
+                            w.emergency_phone.as_deref().unwrap_or("13900139000")
+                        } else {
+                            w.phone.as_deref().unwrap_or("13800138000")
+                        };
+                        for d in number.chars() {
+                            self.touch(&format!("key_{d}")).await?;
+                        }
+                        self.touch("ok").await?;
+                    } else if screen.body.iter().any(|t| t.en.contains("11-digit")) {
+                        // Refused: they clear the number (the delete key turns into cancel) and give up.
+                        for _ in 0..11 {
+                            self.touch("key_del").await?;
+                        }
+                        self.touch("cancel").await?;
+                    }
+                }
+                "booking.relation" => self.touch("relation:spouse").await?,
+                "booking.pickup" => {
+                    let p = w.pickup.as_deref().unwrap_or("in_person");
+                    self.touch(&format!("pickup_{p}")).await?
+                }
+                "booking.confirm" | "booking.cancel_confirm" => self.touch("confirm").await?,
                 "endorse.pay" => match w.pay {
                     Pay::Pay => {
                         self.world(WorldAction::Pay { method: PaymentMethod::Wechat }).await?;
@@ -339,7 +430,9 @@ impl<'a> Walker<'a> {
         self.world(WorldAction::RemoveIdCard).await?;
         self.world(WorldAction::LeaveCamera).await?;
         self.world(WorldAction::LiftFinger).await?;
-        self.world(WorldAction::TakePrints).await?;
+        if let WorldReply::Prints { texts } = self.world(WorldAction::TakePrints).await? {
+            result.prints = texts;
+        }
         if let WorldReply::Permit { permit: Some(_) } = self.world(WorldAction::TakePermit).await? {
             result.permit = Some("returned".into());
         }
@@ -357,6 +450,7 @@ impl<'a> Walker<'a> {
         result.endorsement = summary.endorsement;
         result.fee_fen = summary.fee_fen;
         result.refunded = summary.refunded;
+        result.booking = summary.booking;
         result.session = Some(summary.session);
         Ok(result)
     }
