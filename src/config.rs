@@ -284,6 +284,9 @@ pub struct SimConfig {
     pub control_socket: Option<PathBuf>,
     /// Keep every printed ticket and receipt as a text file here.
     pub print_dir: Option<PathBuf>,
+    /// The simulated payment provider keeps its books (orders, payments, refunds) in this file, so
+    /// that they outlive a restart of kioskd as a real provider's do (none: in memory only).
+    pub payment_books: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -296,6 +299,7 @@ impl Default for SimConfig {
             time_scale: one(),
             control_socket: None,
             print_dir: None,
+            payment_books: None,
         }
     }
 }
@@ -575,6 +579,37 @@ pub fn line_of(text: &str, dotted: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The example configuration shipped for the hall, mangled anywhere (a typo, a pasted
+        /// fragment, a truncated file): errors that name the file, never a panic; a value error
+        /// names its key and a line that exists.
+        #[test]
+        fn mangled_config_files_get_errors_not_panics(cut in 0usize..8000, insert in "\\PC{0,16}") {
+            let shipped = include_str!("../systemd/kioskd.toml");
+            let mut at = cut.min(shipped.len());
+            while !shipped.is_char_boundary(at) {
+                at -= 1;
+            }
+            let text = format!("{}{insert}{}", &shipped[..at], &shipped[at..]);
+            if let Err(errors) = Config::parse(&text, "k.toml") {
+                proptest::prop_assert!(!errors.is_empty());
+                for e in errors {
+                    let m = e.to_string();
+                    proptest::prop_assert!(m.starts_with("k.toml"), "{}", m);
+                    if let ConfigError::Value { line, .. } = e {
+                        proptest::prop_assert!(line >= 1 && line <= text.lines().count().max(1), "{}", m);
+                    }
+                }
+            }
+        }
+
+        /// Any text at all.
+        #[test]
+        fn any_text_is_parsed_or_refused(text in "\\PC{0,200}") {
+            let _ = Config::parse(&text, "k.toml");
+        }
+    }
 
     #[test]
     fn errors_point_at_the_line() {

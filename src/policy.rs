@@ -134,8 +134,14 @@ impl Policy {
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
         let p = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Io(p.clone(), e))?;
-        let policy: Policy = toml::from_str(&text).map_err(|e| PolicyError::Parse(p.clone(), e.to_string()))?;
-        policy.check().map_err(|m| PolicyError::Invalid(p, m))?;
+        Policy::parse(&text, &p)
+    }
+
+    /// Parse and check policy text (central publishes it: anything may arrive); `name` is used in
+    /// messages.
+    pub fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = toml::from_str(text).map_err(|e| PolicyError::Parse(name.into(), e.to_string()))?;
+        policy.check().map_err(|m| PolicyError::Invalid(name.into(), m))?;
         Ok(policy)
     }
 
@@ -241,6 +247,22 @@ mod tests {
         assert!(!IndividualTourPolicy::default().allows("福建省厦门市思明区", &[]), "no list: nobody");
         let tw = p.offer("TW-G-6M-1").expect("the individual-tour offer");
         assert_eq!((tw.kind, tw.destination), (EndorsementKind::IndividualTour, Destination::Taiwan));
+    }
+
+    proptest::proptest! {
+        /// Policy text from central, mangled anywhere: a typed error or a checked policy, never a panic.
+        #[test]
+        fn mangled_policy_text_is_refused_cleanly(cut in 0usize..4000, insert in "\\PC{0,12}") {
+            let shipped = include_str!("../sim/data/policy.toml");
+            let mut at = cut.min(shipped.len());
+            while !shipped.is_char_boundary(at) {
+                at -= 1;
+            }
+            let text = format!("{}{insert}{}", &shipped[..at], &shipped[at..]);
+            if let Ok(p) = Policy::parse(&text, "p") {
+                proptest::prop_assert!(p.check().is_ok());
+            }
+        }
     }
 
     #[test]

@@ -146,18 +146,7 @@ impl HttpCentral {
             }
             body.extend_from_slice(&chunk);
         }
-        if status.is_success() {
-            return serde_json::from_slice(&body).map_err(|e| CentralError::Garbled(format!("{e}")));
-        }
-        let (code, message) = match serde_json::from_slice::<ApiError>(&body) {
-            Ok(e) => (e.error, e.message),
-            Err(_) => (String::new(), String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()),
-        };
-        if status.is_server_error() {
-            Err(CentralError::Unreachable(format!("central failed ({status}): {code}: {message}")))
-        } else {
-            Err(CentralError::Refused { status: status.as_u16(), code, message })
-        }
+        decode_answer(status.as_u16(), &body)
     }
 
     /// The changes to this hall's bookings after `cursor`.
@@ -205,6 +194,31 @@ fn tls_client(builder: reqwest::ClientBuilder, tls: Option<&TlsIdentity>) -> Res
     match tls {
         None => Ok(builder),
         Some(_) => Err("mutual TLS to central needs a kioskd built with TLS (cargo feature tls)".into()),
+    }
+}
+
+/// The most of central's error code and message kept (they reach the screen and the log).
+const MAX_MESSAGE: usize = 200;
+
+fn clip(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE).collect()
+}
+
+/// What an answer of central with HTTP `status` and `body` means: the value the API promises, or a
+/// typed error. Pure, so that anything central might send can be fuzzed: nothing panics, and
+/// central's words are clipped before they reach a screen or a log.
+pub fn decode_answer<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, CentralError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(body).map_err(|e| CentralError::Garbled(clip(&e.to_string())));
+    }
+    let (code, message) = match serde_json::from_slice::<ApiError>(body) {
+        Ok(e) => (clip(&e.error), clip(&e.message)),
+        Err(_) => (String::new(), clip(&String::from_utf8_lossy(&body[..body.len().min(MAX_MESSAGE)]))),
+    };
+    if !(200..500).contains(&status) {
+        Err(CentralError::Unreachable(format!("central failed ({status}): {code}: {message}")))
+    } else {
+        Err(CentralError::Refused { status, code, message })
     }
 }
 
@@ -305,6 +319,57 @@ impl Central for HttpCentral {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Whatever central sends, with whatever status: the promised value or a typed error with
+        /// a short, printable message; never a panic.
+        #[test]
+        fn any_answer_is_a_value_or_a_typed_error(status in 100u16..600, body in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            check_answer::<BookingChanges>(status, &body)?;
+            check_answer::<Authorisation>(status, &body)?;
+            check_answer::<super::super::Bookings>(status, &body)?;
+            check_answer::<EventResults>(status, &body)?;
+        }
+
+        /// Almost-right JSON (a valid answer with one byte changed) is handled the same way.
+        #[test]
+        fn almost_right_answers_are_typed(at in 0usize..400, byte in proptest::num::u8::ANY) {
+            let good = br#"{"bookings":[{"code":"ABCD2345","hall":"gz-tianhe","id_number":"11010519491231002X","date":"2026-11-21","slot_start":"09:00","slot_end":"09:30","business":"renewal","status":"active"}],"cursor":"c1","more":false}"#;
+            let mut body = good.to_vec();
+            let i = at % body.len();
+            body[i] = byte;
+            check_answer::<BookingChanges>(200, &body)?;
+        }
+    }
+
+    fn check_answer<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<(), proptest::test_runner::TestCaseError> {
+        match decode_answer::<T>(status, body) {
+            Ok(_) => proptest::prop_assert!((200..300).contains(&status)),
+            Err(CentralError::Refused { code, message, .. }) => {
+                proptest::prop_assert!((300..500).contains(&status));
+                proptest::prop_assert!(code.chars().count() <= MAX_MESSAGE && message.chars().count() <= MAX_MESSAGE);
+                proptest::prop_assert!(!message.chars().any(char::is_control));
+            }
+            Err(CentralError::Garbled(m)) => {
+                proptest::prop_assert!((200..300).contains(&status) && m.chars().count() <= MAX_MESSAGE)
+            }
+            Err(CentralError::Unreachable(m)) => proptest::prop_assert!(!(200..500).contains(&status), "{}", m),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn central_s_words_are_clipped_before_they_reach_a_screen() {
+        let long = format!(r#"{{"error":"slot_full","message":"{}\u0007"}}"#, "x".repeat(10_000));
+        match decode_answer::<BookingChanges>(409, long.as_bytes()) {
+            Err(CentralError::Refused { status: 409, code, message }) => {
+                assert_eq!(code, "slot_full");
+                assert_eq!(message.len(), MAX_MESSAGE);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(decode_answer::<BookingChanges>(503, b"busy"), Err(CentralError::Unreachable(_))));
+    }
     use crate::config::Config;
 
     fn errors(central: &str) -> Vec<String> {
