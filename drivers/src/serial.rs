@@ -46,6 +46,10 @@ pub fn serial_opener(settings: PortSettings) -> Opener {
             .timeout(Duration::from_millis(100))
             .open_native_async()
             .map_err(std::io::Error::other)?;
+        // Whatever the device sent before this open was meant for an earlier owner of the port (a
+        // daemon killed mid-exchange): read now, it would be taken as the answer to the next
+        // request, and every answer after it would be one behind.
+        tokio_serial::SerialPort::clear(&port, tokio_serial::ClearBuffer::Input).map_err(std::io::Error::other)?;
         Ok(match &recorder {
             Some(r) => {
                 r.opened();
@@ -216,6 +220,24 @@ impl FlapGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A daemon killed mid-exchange leaves the device's answer waiting in the port: the next
+    /// daemon to open it must not take it for the answer to its own first request (found by the
+    /// crash harness, tests/crash.rs: every fingerprint answer was then one behind).
+    #[tokio::test]
+    async fn what_the_device_sent_before_the_port_was_opened_is_not_read() {
+        use tokio::io::AsyncWriteExt;
+        use tokio_serial::SerialPort;
+        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
+        let path = host.name().expect("pty name");
+        device.write_all(b"stale").await.expect("write");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        link.ensure_open().expect("opens");
+        device.write_all(b"fresh").await.expect("write");
+        let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
+        assert_eq!(&got[..], b"fresh");
+    }
 
     #[test]
     fn a_flapping_device_is_trusted_only_after_answers_in_a_row() {
