@@ -198,6 +198,7 @@ async fn run(cfg: Config, policy: Policy, config_path: &std::path::Path) -> Resu
         speed: cfg.sim.speed,
         seed: cfg.sim.seed,
         print_dir: cfg.sim.print_dir.clone(),
+        payment_books: cfg.sim.payment_books.clone(),
         ..Default::default()
     };
     let (set, rig) = sim::devices::rig::build(&opts);

@@ -65,6 +65,12 @@ impl KioskSetup {
         self.data_dir.join("central-tls")
     }
 
+    /// Where the simulated payment provider keeps its books: beside the store, so that a kioskd
+    /// killed and started again finds the orders the provider knows, as it would at a real one.
+    pub fn payment_books(&self) -> PathBuf {
+        self.data_dir.join("payment-books.json")
+    }
+
     /// Write the config into the data dir.
     pub fn write_config(&self) -> Result<PathBuf, String> {
         std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("{}: {e}", self.data_dir.display()))?;
@@ -73,7 +79,7 @@ impl KioskSetup {
         let config = format!(
             "kiosk_id = \"{id}\"\nhall_id = \"{hall}\"\nticket_prefix = \"{prefix}\"\ndata_dir = {data}\npolicy_file = {policy}\n\n\
              [store]\nsynchronous = \"normal\"\n\n[sim]\ndeck = {deck}\nspeed = \"{speed}\"\nstart_time = \"{start}\"\n\
-             time_scale = {scale:?}\ncontrol_socket = {socket}\nprint_dir = {prints}\n",
+             time_scale = {scale:?}\ncontrol_socket = {socket}\nprint_dir = {prints}\npayment_books = {books}\n",
             id = self.kiosk_id(),
             prefix = (b'A' + self.kiosk_no.clamp(1, 26) - 1) as char,
             hall = self.hall,
@@ -85,6 +91,7 @@ impl KioskSetup {
             scale = self.time_scale,
             socket = toml_str(&socket),
             prints = toml_str(&prints),
+            books = toml_str(&self.payment_books()),
         );
         let mut config = config;
         // Each kiosk its own staff socket (kioskctl --socket DATA_DIR/kioskctl.sock).

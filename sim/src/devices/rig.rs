@@ -87,6 +87,9 @@ pub struct RigOptions {
     pub print_dir: Option<PathBuf>,
     /// The light the kiosk's screen casts on the applicant (colour-flash liveness).
     pub illumination: drivers::camera::liveness::Illumination,
+    /// Where the simulated payment provider keeps its books, so that they outlive the process
+    /// (none: in memory only).
+    pub payment_books: Option<PathBuf>,
 }
 
 impl Default for RigOptions {
@@ -98,6 +101,7 @@ impl Default for RigOptions {
             ribbon: 300,
             print_dir: None,
             illumination: Default::default(),
+            payment_books: None,
         }
     }
 }
@@ -129,7 +133,13 @@ pub fn build(opts: &RigOptions) -> (DeviceSet, Rig) {
     let (_, fingerprint) = super::fingerprint::new(t(DeviceKind::Fingerprint), opts.seed);
     let (_, camera) = super::camera::new(t(DeviceKind::Camera), opts.seed, opts.illumination.clone());
     let (_, receipt) = super::receipt::new(t(DeviceKind::Receipt), opts.paper, opts.print_dir.clone());
-    let (_, payment) = super::payment::new(t(DeviceKind::Payment));
+    let (_, payment) = match &opts.payment_books {
+        Some(path) => super::payment::with_books(t(DeviceKind::Payment), path).unwrap_or_else(|e| {
+            eprintln!("the simulated payment provider starts with empty books: {e}");
+            super::payment::new(t(DeviceKind::Payment))
+        }),
+        None => super::payment::new(t(DeviceKind::Payment)),
+    };
     let rig = Rig { idcard, permit, fingerprint, camera, endorser, receipt, payment };
     (rig.devices(), rig)
 }
