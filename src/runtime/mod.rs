@@ -59,8 +59,20 @@ pub enum Request {
 
 enum Event {
     Request(Request),
-    Device { session: String, input: Box<Input>, secrets: Option<Secrets> },
+    Device {
+        session: String,
+        input: Box<Input>,
+        secrets: Option<Secrets>,
+    },
     Health(Health),
+    /// Refunds owed from earlier sessions were tried again: the orders refunded now.
+    OwedRefunds {
+        made: Vec<String>,
+    },
+    /// A permit left in the endorsement printer after its session was moved into the retain bin.
+    LeftoverRetained {
+        result: Result<(), String>,
+    },
 }
 
 /// A handle to a running kiosk.
@@ -134,6 +146,8 @@ pub struct Kiosk {
     final_until: Option<Instant>,
     health: BTreeMap<DeviceKind, Health>,
     health_polls: std::collections::BTreeSet<DeviceKind>,
+    /// Owed refunds or a leftover permit being dealt with in the background.
+    housework: std::collections::BTreeSet<DeviceKind>,
     next_health: Instant,
     commits: u64,
     crash: Option<CrashPoint>,
@@ -205,6 +219,7 @@ impl Kiosk {
             final_until: None,
             health: BTreeMap::new(),
             health_polls: std::collections::BTreeSet::new(),
+            housework: std::collections::BTreeSet::new(),
             next_health: Instant::now(),
             commits: 0,
             crash: None,
@@ -458,11 +473,80 @@ impl Kiosk {
                 if changed {
                     tracing::info!(device = %h.kind, state = ?h.state, media = ?h.media, "device health");
                 }
+                let kind = h.kind;
                 self.health.insert(h.kind, h);
                 if changed && self.session.is_none() && self.final_until.is_none() {
                     self.show(self.home_view());
                 }
+                if self.session.is_none() {
+                    self.housework(kind)?;
+                }
             }
+            Event::OwedRefunds { made } => {
+                self.housework.remove(&DeviceKind::Payment);
+                for order_no in made {
+                    self.store.refund_done(&order_no, self.clock.now())?;
+                    tracing::info!(order = %order_no, "owed refund made");
+                }
+            }
+            Event::LeftoverRetained { result } => {
+                self.housework.remove(&DeviceKind::Endorser);
+                match result {
+                    Ok(()) => {
+                        tracing::warn!("a permit left in the endorsement printer was moved into the retain bin");
+                        self.store.audit("retain_leftover", "permit left in the card path", self.clock.now())?;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a permit left in the endorsement printer could not be retained")
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What a device that is back can do by itself between sessions: a payment terminal makes the
+    /// refunds owed from sessions during which it failed; an endorsement printer that still holds a
+    /// permit after its session (power came back after a loss mid-write, a jam cleared) moves it into
+    /// the retain bin, where staff hand it back as from any retained permit.
+    fn housework(&mut self, kind: DeviceKind) -> Result<(), RunError> {
+        let Some(h) = self.health.get(&kind) else { return Ok(()) };
+        if !h.state.is_usable() || self.housework.contains(&kind) {
+            return Ok(());
+        }
+        let (d, tx) = (self.devices.clone(), self.tx.clone());
+        match kind {
+            DeviceKind::Payment if h.is_usable() => {
+                let owed = self.store.owed_refunds()?;
+                if owed.is_empty() {
+                    return Ok(());
+                }
+                self.housework.insert(kind);
+                tokio::spawn(async move {
+                    let mut made = Vec::new();
+                    for (order_no, refund_no) in owed {
+                        if let Input::Refunded { result: Ok(()) } =
+                            tasks::refund(d.clone(), order_no.clone(), refund_no).await
+                        {
+                            made.push(order_no);
+                        }
+                    }
+                    let _ = tx.send(Event::OwedRefunds { made });
+                });
+            }
+            DeviceKind::Endorser
+                if matches!(h.media, Some(drivers::MediaState::Present | drivers::MediaState::AtExit)) =>
+            {
+                self.housework.insert(kind);
+                tokio::spawn(async move {
+                    let result = match tasks::retain(d).await {
+                        Input::Retained { result } => result.map_err(|f| format!("{}: {}", f.device, f.fault)),
+                        _ => Ok(()),
+                    };
+                    let _ = tx.send(Event::LeftoverRetained { result });
+                });
+            }
+            _ => {}
         }
         Ok(())
     }

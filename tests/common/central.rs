@@ -18,11 +18,13 @@ pub fn kiosk_sim() -> PathBuf {
         .get_or_init(|| {
             let dir = Path::new(env!("CARGO_BIN_EXE_kioskd")).parent().expect("target dir").to_path_buf();
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let status = std::process::Command::new(cargo)
-                .args(["build", "--quiet", "-p", "sim", "--bin", "kiosk-sim"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("cargo runs");
+            let mut cmd = std::process::Command::new(cargo);
+            cmd.args(["build", "--quiet", "-p", "sim", "--bin", "kiosk-sim"]);
+            // Beside a release kioskd, a release kiosk-sim (never a stale one left there).
+            if dir.ends_with("release") {
+                cmd.arg("--release");
+            }
+            let status = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo runs");
             assert!(status.success(), "building kiosk-sim failed");
             dir.join("kiosk-sim")
         })

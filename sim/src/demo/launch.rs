@@ -162,6 +162,16 @@ impl KioskSetup {
 }
 
 impl RunningKiosk {
+    /// Its process id (absent once it has been waited for).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// How it ended, if it has: `None` while it runs.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Ask it to stop and wait.
     pub async fn stop(mut self) -> Result<(), String> {
         if let Ok(mut c) = super::client::Client::connect(&self.socket).await {
