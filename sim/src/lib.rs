@@ -4,6 +4,7 @@
 //! Nothing here depends on the daemon: `kiosk-sim demo` starts `kioskd` as a separate process and
 //! talks to it over its simulator control socket ([`control`]).
 
+pub mod bench;
 pub mod bio;
 pub mod control;
 pub mod demo;

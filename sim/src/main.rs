@@ -128,6 +128,26 @@ enum Cmd {
         #[arg(long, requires_all = ["tls_cert", "tls_key"])]
         client_ca: Option<PathBuf>,
     },
+    /// Measure kioskd as a process (SPEC §6; see BENCHMARKS.md): `ready` (start to READY=1 with a
+    /// full store, idle RSS and CPU), `endorse` (an endorsement with realistic wire timing against
+    /// its critical path of device times) or `all`. Use a release build.
+    Bench {
+        /// ready, endorse or all.
+        #[arg(default_value = "all")]
+        what: String,
+        /// Bookings in the store for `ready`.
+        #[arg(long, default_value_t = 1_000_000)]
+        bookings: u64,
+        /// Starts timed by `ready`.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Seconds of idle measured by `ready`.
+        #[arg(long, default_value_t = 10)]
+        idle_secs: u64,
+        /// Endorsements done by `endorse`, one after another.
+        #[arg(long, default_value_t = 3)]
+        endorsements: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +233,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Bench { what, bookings, runs, idle_secs, endorsements } => match runtime() {
+            Ok(rt) => match rt.block_on(bench(&what, bookings, runs, idle_secs, endorsements)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kiosk-sim bench: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => {
+                eprintln!("kiosk-sim bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::CheckDeck { file } => match Deck::load(&file) {
             Ok(d) => {
                 println!("{}: ok, {} personas, {} halls", file.display(), d.personas.len(), d.halls.len());
@@ -348,6 +381,36 @@ async fn central_summary(kiosk: &demo::RunningKiosk, url: &str) -> Result<serde_
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()
+}
+
+async fn bench(what: &str, bookings: u64, runs: usize, idle_secs: u64, endorsements: usize) -> Result<(), String> {
+    if !matches!(what, "ready" | "endorse" | "all") {
+        return Err(format!("{what:?}: expected ready, endorse or all"));
+    }
+    let kioskd = demo::find_kioskd()?;
+    if what != "endorse" {
+        let o = sim::bench::ready::ReadyOptions { bookings, runs, idle_secs, settle_secs: 2 };
+        let f = sim::bench::ready::run(&kioskd, &o).await?;
+        let ms: Vec<String> = f.ready_ms.iter().map(|m| format!("{m:.1}")).collect();
+        println!(
+            "start to READY=1 with {} bookings ({:.0} MB store): median {:.1} ms of {} starts [{}] (target <= 200 ms)",
+            f.bookings,
+            f.store_mb,
+            f.ready_median_ms,
+            ms.len(),
+            ms.join(", ")
+        );
+        println!("idle RSS: {:.1} MB VmRSS, peak VmHWM {:.1} MB (target <= 25 MB)", f.idle_rss_mb, f.peak_rss_mb);
+        println!(
+            "idle CPU: {:.0} ms over {} s = {:.2}% of one core (start-up until then: {:.0} ms)",
+            f.idle_cpu_ms, f.idle_secs, f.idle_cpu_percent, f.startup_cpu_ms
+        );
+    }
+    if what != "ready" {
+        let runs = sim::bench::endorse::run(&kioskd, endorsements).await?;
+        sim::bench::endorse::report(&runs);
+    }
+    Ok(())
 }
 
 async fn run_demo(a: DemoArgs) -> Result<(), String> {

@@ -12,6 +12,7 @@ pub mod payment;
 pub mod permit_slot;
 pub mod receipt;
 pub mod rig;
+pub mod spans;
 
 use drivers::{DeviceError, DeviceKind, DeviceState, FaultKind, Health};
 use serde::{Deserialize, Serialize};
@@ -138,7 +139,7 @@ impl<S> Shared<S> {
         self.check_fault().await?;
         let lat = self.timing().latency;
         if !lat.is_zero() {
-            tokio::time::sleep(lat).await;
+            spans::timed(self.kind, "work", tokio::time::sleep(lat)).await;
         }
         self.check_fault().await
     }

@@ -279,6 +279,7 @@ impl EndorsementPrinter for SimEndorser {
         });
         ok?;
         let lat = self.0.timing().latency;
+        let span = super::spans::start(DeviceKind::Endorser, "write");
         // The chip is written in the first part of the job, the card reprinted after it.
         tokio::time::sleep(lat / 4).await;
         if self.0.fault() == Some(FaultKind::ChipWriteFailed) {
@@ -293,6 +294,9 @@ impl EndorsementPrinter for SimEndorser {
         });
         // Power lost while printing: the chip already holds the record.
         tokio::time::sleep(lat - lat / 4).await;
+        if let Some(s) = span {
+            s.end();
+        }
         self.0.check_fault().await?;
         self.0.with(|s| s.ribbon_left = s.ribbon_left.saturating_sub(1));
         Ok(())

@@ -132,7 +132,8 @@ impl Wire {
             return None;
         }
         let n = tokio::time::timeout(TICK, port.read(buf)).await.ok()?;
-        PtyPort::receive_time(n, port.baud().unwrap_or(self.baud)).await;
+        let baud = port.baud().unwrap_or(self.baud);
+        crate::devices::spans::timed(handle.kind(), "wire", PtyPort::receive_time(n, baud)).await;
         Some(n)
     }
 
@@ -140,7 +141,7 @@ impl Wire {
     pub async fn work(&self, handle: &(dyn SimHandle + Sync)) {
         let lat = handle.timing().latency;
         if !lat.is_zero() {
-            tokio::time::sleep(lat).await;
+            crate::devices::spans::timed(handle.kind(), "work", tokio::time::sleep(lat)).await;
         }
     }
 
@@ -170,7 +171,8 @@ impl Wire {
                 }
                 _ => {}
             }
-            port.write_paced(&bytes, port.baud().unwrap_or(self.baud)).await;
+            let baud = port.baud().unwrap_or(self.baud);
+            crate::devices::spans::timed(handle.kind(), "wire", port.write_paced(&bytes, baud)).await;
         }
     }
 }
