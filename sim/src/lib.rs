@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod bio;
 pub mod control;
+pub mod crash;
 pub mod demo;
 pub mod devices;
 pub mod devices_cmd;

@@ -71,6 +71,7 @@ pub struct Walker<'a> {
     offset: FixedOffset,
     screen: Option<Screen>,
     local: Option<(crate::devices::rig::Rig, Vec<drivers::DeviceKind>)>,
+    pause: Duration,
 }
 
 fn hall_time(day: NaiveDate, hhmm: &str, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
@@ -84,7 +85,13 @@ impl<'a> Walker<'a> {
         let cmd =
             Client::connect(socket).await.map_err(|e| format!("cannot reach kioskd at {}: {e}", socket.display()))?;
         let events = Events::subscribe(socket).await?;
-        Ok(Walker { cmd, events, deck, offset, screen: None, local: None })
+        Ok(Walker { cmd, events, deck, offset, screen: None, local: None, pause: Duration::ZERO })
+    }
+
+    /// Take `pause` to read each new screen before acting on it (a person's reaction time).
+    pub fn with_pause(mut self, pause: Duration) -> Walker<'a> {
+        self.pause = pause;
+        self
     }
 
     /// Devices of `kinds` are not inside the kiosk's process but on the wire from this process:
@@ -270,6 +277,9 @@ impl<'a> Walker<'a> {
             if w.walk_away_at.as_deref() == Some(screen.id.as_str()) {
                 gone = true;
                 continue;
+            }
+            if !self.pause.is_zero() {
+                tokio::time::sleep(self.pause).await;
             }
             match screen.id.as_str() {
                 "checkin.present" => match w.using {
