@@ -132,16 +132,18 @@ fn buffer_index(n: u8) -> Option<usize> {
 }
 
 /// Whether the module takes its processing time before answering this instruction.
-fn slow(ins: &Instruction) -> bool {
-    matches!(
-        ins,
-        Instruction::GenImg
-            | Instruction::Img2Tz(_)
-            | Instruction::Match
-            | Instruction::RegModel
-            | Instruction::Search { .. }
-            | Instruction::HighSpeedSearch { .. }
-    )
+/// The share (in percent) of the device's processing time an instruction takes. The device's
+/// latency is that of one whole capture and 1:1 match (what the in-process simulation takes for
+/// it): GenImg and Img2Tz take most of it, a Match against each of a card's two templates the
+/// rest, as on an R30x module (image capture and feature extraction are the slow parts).
+fn share(ins: &Instruction) -> u32 {
+    match ins {
+        Instruction::GenImg | Instruction::Img2Tz(_) => 40,
+        Instruction::Match => 10,
+        Instruction::RegModel => 20,
+        Instruction::Search { .. } | Instruction::HighSpeedSearch { .. } => 40,
+        _ => 0,
+    }
 }
 
 impl Module {
@@ -518,13 +520,13 @@ pub async fn run(mut port: PtyPort, handle: FingerprintHandle) {
             if packet.address != module.address() {
                 continue;
             }
-            let slow = Instruction::from_packet(&packet).is_ok_and(|i| slow(&i));
+            let share = Instruction::from_packet(&packet).map_or(0, |i| share(&i));
             let replies = module.answer(&packet);
             if replies.is_empty() {
                 continue;
             }
-            if slow {
-                wire.work(&handle).await;
+            if share > 0 {
+                wire.work_share(&handle, share).await;
             }
             if packet.pid == Pid::Command {
                 wire.answer(&mut port, &handle, &replies, encode).await;

@@ -145,6 +145,14 @@ impl Wire {
         }
     }
 
+    /// `percent` of the device's processing time: one step of a longer job.
+    pub async fn work_share(&self, handle: &(dyn SimHandle + Sync), percent: u32) {
+        let lat = handle.timing().latency * percent.min(100) / 100;
+        if !lat.is_zero() {
+            crate::devices::spans::timed(handle.kind(), "work", tokio::time::sleep(lat)).await;
+        }
+    }
+
     /// Send answers, as the device's faults let them through.
     pub async fn answer<T>(
         &mut self,
