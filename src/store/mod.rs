@@ -99,6 +99,8 @@ impl Store {
         conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Room for every statement a transition, a lookup and the sync use (rusqlite keeps 16).
+        conn.set_prepared_statement_cache_capacity(64);
         schema::migrations().to_latest(&mut conn)?;
         Ok(Store { conn, kiosk_id: kiosk_id.into(), prefix: prefix.into() })
     }
@@ -200,7 +202,8 @@ impl Store {
             Some(sum) => (Some(sum.outcome.clone()), sum.reason.clone()),
             None => (None, None),
         };
-        tx.execute(
+        exec(
+            &tx,
             "INSERT INTO sessions (id, flow, step, state, open, outcome, reason, started_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET step = excluded.step, state = excluded.state, open = excluded.open,
@@ -208,8 +211,9 @@ impl Store {
             params![s.id, s.flow.name(), step, state, !s.is_over(), outcome, reason, s.started_at.to_rfc3339(), at],
         )?;
         let seq: i64 =
-            tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
-        tx.execute(
+            row(&tx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
+        exec(
+            &tx,
             "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![s.id, seq, at, input, step, kinds.join(",")],
         )?;
@@ -218,10 +222,10 @@ impl Store {
             let Effect::Record { record } = e else { continue };
             match record {
                 Record::AllocateTicket { booking } => {
-                    let existing: Option<String> = tx
-                        .query_row("SELECT checked_in FROM bookings WHERE code = ?1", [booking], |r| r.get(0))
-                        .optional()?
-                        .flatten();
+                    let existing: Option<String> =
+                        row(&tx, "SELECT checked_in FROM bookings WHERE code = ?1", [booking], |r| r.get(0))
+                            .optional()?
+                            .flatten();
                     if let Some(number) = existing {
                         answers.push(Input::Ticket { number, reprint: true });
                         continue;
@@ -229,15 +233,16 @@ impl Store {
                     let day = now.date_naive().to_string();
                     let n = next_counter(&tx, &day, "B")?;
                     let number = format!("B{prefix}{n:03}");
-                    tx.execute(
+                    exec(
+                        &tx,
                         "INSERT INTO tickets (number, day, class, session_id, booking, issued_at) VALUES (?1, ?2, 'B', ?3, ?4, ?5)",
                         params![number, day, s.id, booking, at],
                     )?;
-                    tx.execute("UPDATE bookings SET checked_in = ?1 WHERE code = ?2", params![number, booking])?;
+                    exec(&tx, "UPDATE bookings SET checked_in = ?1 WHERE code = ?2", params![number, booking])?;
                     answers.push(Input::Ticket { number, reprint: false });
                 }
                 Record::PaymentIntent { order_no, amount_fen } => {
-                    tx.execute(
+                    exec(&tx,
                         "INSERT INTO payments (order_no, session_id, amount_fen, status, updated_at) VALUES (?1, ?2, ?3, 'intent', ?4)
                          ON CONFLICT (order_no) DO NOTHING",
                         params![order_no, s.id, amount_fen, at],
@@ -245,27 +250,32 @@ impl Store {
                 }
                 Record::PaymentState { order_no, status, reference } => {
                     let col = if status.starts_with("refund") { "refund_no" } else { "txn_id" };
-                    tx.execute(
-                        &format!("UPDATE payments SET status = ?1, {col} = COALESCE(?2, {col}), updated_at = ?3 WHERE order_no = ?4"),
+                    exec(
+                        &tx,
+                        &format!(
+                            "UPDATE payments SET status = ?1, {col} = COALESCE(?2, {col}), updated_at = ?3 WHERE order_no = ?4"
+                        ),
                         params![status, reference, at, order_no],
                     )?;
                 }
                 Record::EndorsementIntent { key, permit_no, offer_id, valid_from, valid_to, fee_fen, order_no } => {
-                    tx.execute(
+                    exec(&tx,
                         "INSERT INTO endorsements (issue_key, session_id, permit_no, offer_id, valid_from, valid_to, fee_fen, order_no, status, updated_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'intent', ?9) ON CONFLICT (issue_key) DO NOTHING",
                         params![key, s.id, permit_no, offer_id, valid_from.to_string(), valid_to.to_string(), fee_fen, order_no, at],
                     )?;
                 }
                 Record::EndorsementState { key, status } => {
-                    tx.execute(
+                    exec(
+                        &tx,
                         "UPDATE endorsements SET status = ?1, updated_at = ?2 WHERE issue_key = ?3",
                         params![status, at, key],
                     )?;
                 }
                 Record::Outbox { kind, payload } => {
                     let key = format!("{kiosk_id}:{}:{kind}", s.id);
-                    tx.execute(
+                    exec(
+                        &tx,
                         "INSERT INTO outbox (key, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO NOTHING",
                         params![key, kind, payload.to_string(), at],
                     )?;
@@ -473,13 +483,30 @@ fn chain_hash(prev: &str, seq: i64, at: &str, action: &str, detail: &str) -> Str
     drivers::biometric::to_hex(&h.finalize())
 }
 
+/// Run `sql` as a cached prepared statement: the statements of every transition are parsed once,
+/// not at every commit.
+fn exec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(p)
+}
+
+/// Query one row with a cached prepared statement.
+fn row<T>(
+    c: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached(sql)?.query_row(p, f)
+}
+
 fn append_audit(tx: &Transaction, at: &str, action: &str, detail: &str) -> Result<()> {
-    let last: Option<(i64, String)> = tx
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let last: Option<(i64, String)> =
+        row(tx, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
     let (seq, prev) = last.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
     let hash = chain_hash(&prev, seq, at, action, detail);
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO audit (seq, at, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![seq, at, action, detail, prev, hash],
     )?;
@@ -487,13 +514,12 @@ fn append_audit(tx: &Transaction, at: &str, action: &str, detail: &str) -> Resul
 }
 
 fn next_counter(tx: &Transaction, day: &str, class: &str) -> Result<i64> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO ticket_counters (day, class, next) VALUES (?1, ?2, 1) ON CONFLICT (day, class) DO UPDATE SET next = next + 1",
         params![day, class],
     )?;
-    Ok(tx.query_row("SELECT next FROM ticket_counters WHERE day = ?1 AND class = ?2", params![day, class], |r| {
-        r.get(0)
-    })?)
+    Ok(row(tx, "SELECT next FROM ticket_counters WHERE day = ?1 AND class = ?2", params![day, class], |r| r.get(0))?)
 }
 
 fn step_name(s: &Session) -> String {
