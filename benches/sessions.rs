@@ -12,7 +12,11 @@
 //! The kiosk clock runs 100 times faster than real time so that the timed parts of a flow that are
 //! not device latency (the four 200 ms colour flashes of the face's liveness check) take 8 ms; check-in
 //! windows stay open for the run. Each flow runs for `SECS` after a warm-up, with the store at
-//! `synchronous = full` (the daemon's default: an fsync per commit) and `normal`.
+//! `synchronous = full` (the daemon's default: an fsync per commit) and `normal`. Two rates: per
+//! second of wall time (which includes waiting on the disk's fsyncs and the liveness flashes), and
+//! per second of the process's CPU time (what one busy core does: the daemon, the simulated devices
+//! and the scripted applicant together, all on this one thread). Each endorsement is a different
+//! applicant (a deck of 6,000); a check-in is the same one again (checking in twice is idempotent).
 //!
 //! `cargo bench -p kioskd --bench sessions` (release); pass seconds per phase to change `SECS`.
 
@@ -23,7 +27,7 @@ use kioskd::runtime::tasks::Devices;
 use kioskd::runtime::{Identity, Kiosk, Request};
 use kioskd::store::Store;
 use sim::demo::Walker;
-use sim::demo::script::{Script, Want};
+use sim::demo::script::{Script, WalkIn, Want};
 use sim::devices::rig::{RigOptions, Speed, build};
 use sim::persona::generate::generate;
 use std::collections::BTreeMap;
@@ -38,11 +42,45 @@ struct Phase {
     secs: f64,
     outcomes: BTreeMap<String, usize>,
     commits_per_session: f64,
+    /// CPU time of the whole process (daemon, simulated devices, scripted applicant), s.
+    cpu_secs: f64,
+}
+
+/// CPU time (user + system) this process has used, s: from /proc/self/stat, in clock ticks.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3 (state): utime is field 14, stime 15; USER_HZ is 100 on Linux.
+    let ticks = |i: usize| f.get(i - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or_default();
+    (ticks(14) + ticks(15)) as f64 / 100.0
+}
+
+/// Applicants for an endorsement in `deck` (one may get the same endorsement only once): mainland,
+/// two enrolled fingers, an adult, a HK/Macau permit valid well past a year with nothing usable on it.
+fn endorsement_applicants(deck: &sim::persona::Deck) -> Vec<String> {
+    let day = deck.date;
+    deck.personas
+        .iter()
+        .filter(|p| {
+            !p.flags.non_mainland
+                && !p.flags.counter_only
+                && p.fingers.len() == 2
+                && p.card.birth.as_str() < "20000101"
+                && p.permits.iter().any(|x| {
+                    x.kind == drivers::permit::PermitKind::HkMacau
+                        && x.expiry > day + chrono::Days::new(400)
+                        && !x.endorsements.iter().any(|e| e.usable_on(day))
+                })
+        })
+        .map(|p| p.id.clone())
+        .collect()
 }
 
 async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap_or_default();
-    let deck = generate(40, 1, day);
+    // Enough applicants for an endorsement each (a check-in may be repeated: it is idempotent).
+    let deck = generate(if want == Want::Endorsement { 6000 } else { 40 }, 1, day);
     let hall = deck.halls.first().map(|h| h.id.clone()).expect("a hall");
     let (_, rig) =
         build(&RigOptions { speed: Speed::Zero, paper: u32::MAX / 2, ribbon: u32::MAX / 2, ..Default::default() });
@@ -72,9 +110,18 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     let mut walker = walker.expect("control socket");
     let walkin =
         Script::default_for(&deck, &hall).walkins.into_iter().find(|w| w.flow == want).expect("a persona for the flow");
+    let applicants = endorsement_applicants(&deck);
+    let mut next = 0usize;
+    let mut walk_in = || {
+        if want != Want::Endorsement {
+            return walkin.clone();
+        }
+        next += 1;
+        WalkIn::new(applicants[(next - 1) % applicants.len()].clone(), Want::Endorsement)
+    };
     let mut clk = None;
     for _ in 0..WARM_UP {
-        walker.walk(&walkin, day, &mut clk).await.expect("walk-in");
+        walker.walk(&walk_in(), day, &mut clk).await.expect("walk-in");
     }
     let counted = |db: &Path| {
         let c = rusqlite::Connection::open(db).expect("store");
@@ -82,34 +129,45 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     };
     let journal_before = counted(&dir.path().join("kioskd.sqlite"));
     let mut outcomes = BTreeMap::new();
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_secs());
     let mut sessions = 0;
     while t.elapsed().as_secs_f64() < secs {
-        let r = walker.walk(&walkin, day, &mut clk).await.expect("walk-in");
+        let r = walker.walk(&walk_in(), day, &mut clk).await.expect("walk-in");
         *outcomes.entry(r.outcome).or_insert(0) += 1;
         sessions += 1;
     }
     let secs = t.elapsed().as_secs_f64();
+    let cpu_secs = cpu_secs() - cpu;
     let journal = counted(&dir.path().join("kioskd.sqlite")) - journal_before;
     handle.send(Request::Shutdown);
     drop(walker);
     run.await.expect("joined").expect("clean stop");
     server.abort();
-    Phase { sessions, secs, outcomes, commits_per_session: journal as f64 / sessions.max(1) as f64 }
+    Phase { sessions, secs, outcomes, commits_per_session: journal as f64 / sessions.max(1) as f64, cpu_secs }
 }
 
 fn main() {
-    let secs: f64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5.0);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let secs: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5.0);
+    // `checkin` or `endorsement`, `full` or `normal`: only those phases.
+    let named: Vec<&str> = args.iter().map(String::as_str).filter(|a| a.parse::<f64>().is_err()).collect();
+    let pick = |choices: [&str; 2], c: &str| !choices.iter().any(|x| named.contains(x)) || named.contains(&c);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     for synchronous in ["full", "normal"] {
         for (want, name) in [(Want::Checkin, "check-in"), (Want::Endorsement, "endorsement")] {
+            let flow = if want == Want::Checkin { "checkin" } else { "endorsement" };
+            if !pick(["checkin", "endorsement"], flow) || !pick(["full", "normal"], synchronous) {
+                continue;
+            }
             let p = rt.block_on(phase(want, synchronous, secs));
             let outcomes: Vec<String> = p.outcomes.iter().map(|(o, n)| format!("{o} {n}")).collect();
             println!(
-                "{name} sessions, zero-latency devices, one thread, synchronous = {synchronous}: {:.0} sessions/s ({} in {:.1} s: {}; {:.1} journaled transitions each) (target >= 500)",
+                "{name} sessions, zero-latency devices, one thread, synchronous = {synchronous}: {:.0} sessions/s of wall time, {:.0} per CPU second ({} in {:.1} s, {:.2} s CPU: {}; {:.1} journaled transitions each) (target >= 500)",
                 p.sessions as f64 / p.secs,
+                p.sessions as f64 / p.cpu_secs.max(0.01),
                 p.sessions,
                 p.secs,
+                p.cpu_secs,
                 outcomes.join(", "),
                 p.commits_per_session
             );

@@ -11,7 +11,7 @@
 use super::critical::{self, Span};
 use super::{BenchEnv, median, spawn, stop, wait_socket};
 use crate::demo::Walker;
-use crate::demo::script::{Script, Want};
+use crate::demo::script::{Script, WalkIn, Want};
 use crate::devices::rig::{RigOptions, Speed, build};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +36,13 @@ pub struct EndorseRun {
     pub chain: Vec<(String, f64)>,
     /// Spans recorded in the walk-in.
     pub spans: usize,
+    /// The best wall/sum any schedule could reach: critical / sum (the wall time can never be
+    /// shorter than the critical path).
+    pub best_over_sum: f64,
+    /// The same figures for the part of the walk-in before the chip write starts (identity,
+    /// verification, choice, payment), where most of the independent device work is: wall,
+    /// critical, sum, s.
+    pub before_write: Option<(f64, f64, f64)>,
 }
 
 fn now_us() -> u64 {
@@ -58,6 +65,11 @@ fn figures(spans: &[Span], from: u64, to: u64) -> EndorseRun {
         }
     }
     let wall = (to - from) as f64 / 1e6;
+    let write = w.iter().filter(|s| s.device == "endorser" && s.what == "write").map(|s| s.start_us).min();
+    let before_write = write.map(|at| {
+        let b = critical::within(spans, from, at);
+        ((at - from) as f64 / 1e6, critical::critical_path(&b).0 as f64 / 1e6, critical::sum(&b) as f64 / 1e6)
+    });
     EndorseRun {
         wall_s: wall,
         critical_s: crit as f64 / 1e6,
@@ -67,6 +79,8 @@ fn figures(spans: &[Span], from: u64, to: u64) -> EndorseRun {
         per_device_s: per_device,
         chain: merged,
         spans: w.len(),
+        best_over_sum: crit as f64 / sum as f64,
+        before_write,
     }
 }
 
@@ -91,18 +105,39 @@ pub async fn run(kioskd: &Path, runs: usize) -> Result<Vec<EndorseRun>, String> 
     let socket = setup.data_dir.join("control.sock");
     let mut child = spawn(&setup, &[(crate::devices::spans::ENV, span_file.as_path())])?;
     wait_socket(&mut child, &socket).await?;
+    // A different applicant for each endorsement (one may not get the same endorsement twice):
+    // the demo's endorsement walk-in, then others like it (mainland, two enrolled fingers, an
+    // adult, a HK/Macau permit valid well past a year with no group-tour endorsement on it).
     let script = Script::default_for(&env.deck, &env.hall);
-    let walkin = script
+    let first = script
         .walkins
         .iter()
         .find(|w| w.flow == Want::Endorsement)
-        .cloned()
+        .map(|w| w.persona.clone())
         .ok_or("the deck has no persona for an endorsement")?;
+    let day = env.day;
+    let fit = |p: &crate::persona::Persona| {
+        !p.flags.non_mainland
+            && !p.flags.counter_only
+            && p.fingers.len() == 2
+            && p.card.birth.as_str() < "20000101"
+            && p.permits.iter().any(|x| {
+                x.kind == drivers::permit::PermitKind::HkMacau
+                    && x.expiry > day + chrono::Days::new(400)
+                    && !x.endorsements.iter().any(|e| e.usable_on(day))
+            })
+    };
+    let mut applicants = vec![first.clone()];
+    applicants.extend(env.deck.personas.iter().filter(|p| p.id != first && fit(p)).map(|p| p.id.clone()));
+    if applicants.len() < runs {
+        return Err(format!("the deck has {} applicants for an endorsement, {runs} asked for", applicants.len()));
+    }
     let mut walker = Walker::connect(&socket, &env.deck, crate::HALL_OFFSET).await?.with_local(rig.clone(), kinds);
     let mut out = Vec::new();
     let mut clock = None;
     for i in 0..runs.max(1) {
         let from = now_us();
+        let walkin = WalkIn::new(applicants[i].clone(), Want::Endorsement);
         let r = walker.walk(&walkin, env.day, &mut clock).await?;
         let to = now_us();
         if r.outcome != "issued" {
@@ -143,11 +178,28 @@ pub fn report(runs: &[EndorseRun]) {
         println!("  device time, s: {}", per.join(", "));
         let chain: Vec<String> = r.chain.iter().map(|(d, t)| format!("{d} {t:.3}")).collect();
         println!("  critical chain, s: {}", chain.join(" -> "));
+        println!("  best possible wall/sum (critical/sum): {:.3}", r.best_over_sum);
+        if let Some((wall, crit, sum)) = r.before_write {
+            println!(
+                "  before the chip write: wall {wall:.3} s, critical path {crit:.3} s, sum {sum:.3} s, wall/critical {:.3}, wall/sum {:.3}",
+                wall / crit,
+                wall / sum
+            );
+        }
     }
     println!(
-        "endorsement median of {}: wall/critical {:.3} (target <= 1.05), wall/sum {:.3} (target <= 0.7)",
+        "endorsement median of {}: wall/critical {:.3} (target <= 1.05), wall/sum {:.3} (target <= 0.7; best possible {:.3})",
         runs.len(),
         m(|r| r.wall_over_critical),
-        m(|r| r.wall_over_sum)
+        m(|r| r.wall_over_sum),
+        m(|r| r.best_over_sum)
     );
+    let pre: Vec<(f64, f64, f64)> = runs.iter().filter_map(|r| r.before_write).collect();
+    if !pre.is_empty() {
+        println!(
+            "before the chip write, median: wall/critical {:.3}, wall/sum {:.3}",
+            median(&pre.iter().map(|(w, c, _)| w / c).collect::<Vec<_>>()),
+            median(&pre.iter().map(|(w, _, s)| w / s).collect::<Vec<_>>())
+        );
+    }
 }
