@@ -89,10 +89,13 @@ where
     }
 
     /// Start a request / answer exchange. If the previous one was interrupted (its caller was
-    /// cancelled mid-way), its answer may still be arriving: wait until the line is quiet and throw
-    /// it away, so it is not taken for the answer to this one.
+    /// cancelled mid-way, or its answer arrived damaged), its answer may still be arriving: wait
+    /// until the line is quiet and throw it away, so it is not taken for the answer to this one.
+    /// A port just opened is treated the same way: an earlier owner (a daemon killed mid-exchange)
+    /// may have left the device busy with a request whose answer is still to come.
     pub async fn begin(&mut self) {
-        if self.in_exchange {
+        let fresh = self.framed.is_none() && self.ensure_open().is_ok();
+        if self.in_exchange || fresh {
             let stop = tokio::time::Instant::now() + DRAIN_MAX;
             while let Some(f) = &mut self.framed {
                 f.read_buffer_mut().clear();
@@ -237,6 +240,30 @@ mod tests {
         device.write_all(b"fresh").await.expect("write");
         let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
         assert_eq!(&got[..], b"fresh");
+    }
+
+    /// The device may still be working on the killed daemon's last request when the next daemon
+    /// opens the port: its late answer, arriving after the open, must not be taken for the answer
+    /// to the new daemon's first request (found by the crash harness: the fingerprint scanner's
+    /// first session after a restart failed with garbage).
+    #[tokio::test]
+    async fn a_late_answer_to_an_earlier_owner_is_drained_before_the_first_exchange() {
+        use tokio::io::AsyncWriteExt;
+        use tokio_serial::SerialPort;
+        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
+        let path = host.name().expect("pty name");
+        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        let late = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            device.write_all(b"late").await.expect("write");
+            device
+        });
+        link.begin().await;
+        let mut device = late.await.expect("joined");
+        device.write_all(b"fresh").await.expect("write");
+        let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
+        assert_eq!(&got[..], b"fresh");
+        link.end();
     }
 
     #[test]

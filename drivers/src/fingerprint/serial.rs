@@ -51,7 +51,11 @@ impl Ef01Scanner {
             self.link.begin().await;
             self.link.send(ins.to_packet(DEFAULT_ADDRESS)).await.inspect_err(|_| self.lost())?;
             let ack = self.read_ack().await;
-            self.link.end();
+            // A damaged answer may be the tail of an earlier exchange's (or the start of a stream
+            // still coming): the exchange stays open, so the retry first waits for a quiet line.
+            if !matches!(ack, Err(DeviceError::Checksum | DeviceError::Protocol(_))) {
+                self.link.end();
+            }
             match ack {
                 Ok(ack) => {
                     self.guard.answered();
