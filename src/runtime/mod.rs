@@ -460,6 +460,10 @@ impl Kiosk {
                 }
             }
             Event::Device { session, input, secrets } => {
+                if let Some(f) = input.fault() {
+                    // Which device and what kind of fault; its own words may quote what it read.
+                    tracing::warn!(session = %session, device = %f.device, fault = %f.fault, "device failed in a session");
+                }
                 if self.session.as_ref().is_some_and(|s| s.id == session) {
                     if let Some(s) = secrets {
                         self.secrets = Some(s);

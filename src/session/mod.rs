@@ -330,10 +330,19 @@ impl Input {
             other => {
                 let v = serde_json::to_value(other).unwrap_or_default();
                 let name = v.get("input").and_then(|n| n.as_str()).unwrap_or("input").to_string();
-                let failed = v.get("result").and_then(|r| r.get("Err")).is_some();
-                if failed { format!("{name} failed") } else { name }
+                match (v.get("result").and_then(|r| r.get("Err")), other.fault()) {
+                    (_, Some(f)) => format!("{name} failed: {} fault {}", f.device, f.fault),
+                    (Some(_), None) => format!("{name} failed"),
+                    (None, None) => name,
+                }
             }
         }
+    }
+
+    /// The device fault this input reports, if it is one (which device, what kind of fault).
+    pub fn fault(&self) -> Option<Fault> {
+        let v = serde_json::to_value(self).ok()?;
+        serde_json::from_value(v.get("result")?.get("Err")?.clone()).ok()
     }
 }
 
