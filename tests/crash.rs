@@ -8,6 +8,7 @@
 //!
 //! The short run (CI): `cargo test --test crash`. The long run:
 //! `KIOSKD_CRASH_POINTS=1000 KIOSKD_CRASH_SEED=1 cargo test --release --test crash -- --ignored --nocapture`.
+//! `KIOSKD_CRASH_TRACE=1` prints each walk-in and kill; `KIOSKD_CRASH_VERBOSE=1` adds kioskd's log.
 
 mod common;
 
@@ -127,6 +128,8 @@ async fn round(
     setup.serial = wire.ports().to_vec();
     setup.time_scale = SCALE;
     setup.start = format!("{}T10:00:00+08:00", day());
+    // KIOSKD_CRASH_VERBOSE=1: kioskd's log on stderr, to see why a walk-in went as it did.
+    setup.verbose = std::env::var_os("KIOSKD_CRASH_VERBOSE").is_some();
     let kiosk_id = setup.kiosk_id();
     let books = setup.payment_books();
     let local = wire.ports().iter().map(|(k, _, _)| *k).collect();

@@ -113,7 +113,9 @@ fn uses(flow: Want, device: DeviceKind) -> &'static [&'static str] {
         (Want::Checkin, Camera) => &[],
         (Want::Checkin, Receipt) => &["checkin.printing"],
         (_, IdCard) => &["endorse.documents"],
-        (_, Permit) => &["endorse.documents", "endorse.writing"],
+        // The permit reader reads the permit; from then on the card is in the endorsement printer's
+        // path, which writes, ejects and retains it.
+        (_, Permit) => &["endorse.documents"],
         (_, Fingerprint) | (_, Camera) => &["verify"],
         (_, Payment) => &["endorse.pay"],
         // The permit is ejected before the take-permit screen shows.
@@ -343,6 +345,12 @@ async fn run_matrix(cases: &[Case], rig: Rig, tag: &str) -> Vec<Row> {
             Want::Checkin => booked.next().expect("a booked applicant").clone(),
             _ => walkers.next().expect("an applicant with a permit").clone(),
         };
+        // Staff keep the paper and the ribbon topped up (the matrix runs some 800 walk-ins); a case
+        // that is about running out injects its own paper_out or ribbon_out.
+        for (device, amount) in [(DeviceKind::Receipt, 500), (DeviceKind::Endorser, 300)] {
+            let action = sim::devices::rig::WorldAction::Refill { device, amount };
+            walker.world(action).await.expect("refill");
+        }
         let fault = FaultAt { device: case.device, kind: case.kind, at: case.step.into() };
         let w = WalkIn { fault: Some(fault), ..WalkIn::new(next_persona(case.flow), case.flow) };
         let got = walk(w, &mut walker, &mut clock, &socket, &h.deck, &local).await;

@@ -120,7 +120,17 @@ async fn soak(n: usize, every: usize) -> (Vec<Sample>, BTreeMap<String, usize>, 
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     let mut samples = Vec::new();
     let started = Instant::now();
+    let mut staff = sim::demo::client::Client::connect(&kiosk.socket).await.expect("control socket");
     for i in 0..n {
+        // Staff top up the receipt paper (500 documents) and the endorsement ribbon (300 prints)
+        // every 150 applicants, as a hall's shift does: the soak is about the daemon, not about
+        // running out of paper.
+        if i > 0 && i % 150 == 0 {
+            for (device, amount) in [(DeviceKind::Receipt, 500), (DeviceKind::Endorser, 300)] {
+                let action = sim::devices::rig::WorldAction::Refill { device, amount };
+                staff.call(&sim::control::Request::World { action }).await.expect("refill");
+            }
+        }
         let arrive = (open + gap * i as i32).and_local_timezone(offset()).single().expect("hall time");
         clock.advance_to(arrive).await;
         let d = clock.open_hours().await;

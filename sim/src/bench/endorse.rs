@@ -135,9 +135,9 @@ pub async fn run(kioskd: &Path, runs: usize) -> Result<Vec<EndorseRun>, String> 
     let mut walker = Walker::connect(&socket, &env.deck, crate::HALL_OFFSET).await?.with_local(rig.clone(), kinds);
     let mut out = Vec::new();
     let mut clock = None;
-    for i in 0..runs.max(1) {
+    for (i, applicant) in applicants.iter().take(runs.max(1)).enumerate() {
         let from = now_us();
-        let walkin = WalkIn::new(applicants[i].clone(), Want::Endorsement);
+        let walkin = WalkIn::new(applicant.clone(), Want::Endorsement);
         let r = walker.walk(&walkin, env.day, &mut clock).await?;
         let to = now_us();
         if r.outcome != "issued" {

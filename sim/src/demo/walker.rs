@@ -101,7 +101,9 @@ impl<'a> Walker<'a> {
         self
     }
 
-    async fn world(&mut self, action: WorldAction) -> Result<WorldReply, String> {
+    /// Act on the world (a device, the applicant, the hall's staff): on a device of this process
+    /// when it is one of the local kinds, else through kioskd's simulator control socket.
+    pub async fn world(&mut self, action: WorldAction) -> Result<WorldReply, String> {
         if let Some((rig, kinds)) = &self.local
             && kinds.contains(&action.device())
         {
@@ -219,7 +221,12 @@ impl<'a> Walker<'a> {
         if !home.has_button(button) {
             result.reason = Some("out_of_service".into());
             let label = home.buttons.iter().find(|b| b.id == button).map(|b| b.label.en.clone()).unwrap_or_default();
-            result.message = home.body.iter().find(|t| t.en.starts_with(&label)).map(|t| t.en.clone());
+            // The line naming this flow (flows out of service for one reason share a line).
+            result.message = home
+                .body
+                .iter()
+                .find(|t| t.en.contains(&label) && t.en.contains("out of service"))
+                .map(|t| t.en.clone());
             self.clear_fault(w).await?;
             return Ok(result);
         }
