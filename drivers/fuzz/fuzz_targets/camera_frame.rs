@@ -34,6 +34,11 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(_) => assert!(checked.is_err()),
     }
-    let _ = frame.quality();
-    let _ = frame.usable();
+    match frame.quality() {
+        Ok(q) => {
+            assert!(checked.is_ok());
+            let _ = (q.well_exposed(), q.has_detail(), q.usable());
+        }
+        Err(_) => assert!(checked.is_err()),
+    }
 });
