@@ -107,7 +107,7 @@ impl Store {
 
     /// Replace the cached bookings of the given days with central's.
     pub fn ingest_bookings(&mut self, records: &[BookingRecord]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut st = tx.prepare_cached(
                 "INSERT INTO bookings (code, hall, id_number, day, slot_start, slot_end, business)
@@ -173,7 +173,7 @@ impl Store {
     /// A new session id: `{kiosk}-{YYYYMMDD}-{n}`, never reused.
     pub fn next_session_id(&mut self, now: DateTime<FixedOffset>) -> Result<String> {
         let day = now.format("%Y%m%d").to_string();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let n = next_counter(&tx, &day, "session")?;
         tx.commit()?;
         Ok(format!("{}-{day}-{n:04}", self.kiosk_id))
@@ -194,7 +194,7 @@ impl Store {
         let at = now.to_rfc3339();
         let kinds: Vec<String> = effects.iter().map(effect_name).collect();
         let (kiosk_id, prefix) = (self.kiosk_id.clone(), self.prefix.clone());
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (outcome, reason) = match effects.iter().find_map(|e| match e {
             Effect::End { summary } => Some(summary),
             _ => None,
@@ -314,7 +314,7 @@ impl Store {
     /// Record a refund made outside a session (by the reconciler).
     pub fn refund_done(&mut self, order_no: &str, now: DateTime<FixedOffset>) -> Result<()> {
         let at = now.to_rfc3339();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE payments SET status = 'refunded', updated_at = ?1 WHERE order_no = ?2",
             params![at, order_no],
@@ -332,7 +332,7 @@ impl Store {
 
     /// Append an audit record outside a session (start, stop, staff actions).
     pub fn audit(&mut self, action: &str, detail: &str, now: DateTime<FixedOffset>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         append_audit(&tx, &now.to_rfc3339(), action, detail)?;
         tx.commit()?;
         Ok(())
@@ -384,7 +384,7 @@ impl Store {
         now: DateTime<FixedOffset>,
     ) -> Result<Purged> {
         let c = cutoff.to_rfc3339();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let journal = tx.execute(
             "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions WHERE open = 0 AND updated_at < ?1)",
             params![c],
@@ -439,7 +439,7 @@ impl Store {
 
     /// A consumable was refilled: count from zero (audited). `false` if there is no such consumable.
     pub fn reset_consumable(&mut self, name: &str, now: DateTime<FixedOffset>) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "UPDATE consumables SET used = 0, reset_at = ?2 WHERE name = ?1",
             params![name, now.to_rfc3339()],

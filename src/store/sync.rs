@@ -56,7 +56,7 @@ fn invalid(r: &BookingRecord, hall: &str) -> Option<String> {
 /// booking is forgotten unless this kiosk already checked it in; a checked-in one keeps the ticket
 /// this kiosk gave. Records that make no sense are skipped (and reported), never stored.
 pub fn apply_changes(conn: &mut Connection, hall: &str, records: &[BookingRecord], cursor: &str) -> Result<Applied> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut applied = Applied::default();
     {
         let mut upsert = tx.prepare_cached(
@@ -151,7 +151,7 @@ pub enum Settled {
 
 /// Record central's answers for delivered events, in one transaction.
 pub fn settle(conn: &mut Connection, results: &[(String, Settled)], now: DateTime<FixedOffset>) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut delivered = tx.prepare_cached(
             "UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1 WHERE key = ?1 AND delivered_at IS NULL",
@@ -172,7 +172,7 @@ pub fn settle(conn: &mut Connection, results: &[(String, Settled)], now: DateTim
 
 /// Count a failed delivery attempt of these events.
 pub fn attempted(conn: &mut Connection, keys: &[String]) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut st = tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE key = ?1")?;
         for k in keys {
