@@ -56,27 +56,6 @@ fn cpu_secs() -> f64 {
     (ticks(14) + ticks(15)) as f64 / 100.0
 }
 
-/// Applicants for an endorsement in `deck` (one may get the same endorsement only once): mainland,
-/// two enrolled fingers, an adult, a HK/Macau permit valid well past a year with nothing usable on it.
-fn endorsement_applicants(deck: &sim::persona::Deck) -> Vec<String> {
-    let day = deck.date;
-    deck.personas
-        .iter()
-        .filter(|p| {
-            !p.flags.non_mainland
-                && !p.flags.counter_only
-                && p.fingers.len() == 2
-                && p.card.birth.as_str() < "20000101"
-                && p.permits.iter().any(|x| {
-                    x.kind == drivers::permit::PermitKind::HkMacau
-                        && x.expiry > day + chrono::Days::new(400)
-                        && !x.endorsements.iter().any(|e| e.usable_on(day))
-                })
-        })
-        .map(|p| p.id.clone())
-        .collect()
-}
-
 async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap_or_default();
     // Enough applicants for an endorsement each (a check-in may be repeated: it is idempotent).
@@ -110,7 +89,7 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     let mut walker = walker.expect("control socket");
     let walkin =
         Script::default_for(&deck, &hall).walkins.into_iter().find(|w| w.flow == want).expect("a persona for the flow");
-    let applicants = endorsement_applicants(&deck);
+    let applicants = sim::bench::endorsement_applicants(&deck);
     let mut next = 0usize;
     let mut walk_in = || {
         if want != Want::Endorsement {

@@ -115,20 +115,8 @@ pub async fn run(kioskd: &Path, runs: usize) -> Result<Vec<EndorseRun>, String> 
         .find(|w| w.flow == Want::Endorsement)
         .map(|w| w.persona.clone())
         .ok_or("the deck has no persona for an endorsement")?;
-    let day = env.day;
-    let fit = |p: &crate::persona::Persona| {
-        !p.flags.non_mainland
-            && !p.flags.counter_only
-            && p.fingers.len() == 2
-            && p.card.birth.as_str() < "20000101"
-            && p.permits.iter().any(|x| {
-                x.kind == drivers::permit::PermitKind::HkMacau
-                    && x.expiry > day + chrono::Days::new(400)
-                    && !x.endorsements.iter().any(|e| e.usable_on(day))
-            })
-    };
     let mut applicants = vec![first.clone()];
-    applicants.extend(env.deck.personas.iter().filter(|p| p.id != first && fit(p)).map(|p| p.id.clone()));
+    applicants.extend(super::endorsement_applicants(&env.deck).into_iter().filter(|p| *p != first));
     if applicants.len() < runs {
         return Err(format!("the deck has {} applicants for an endorsement, {runs} asked for", applicants.len()));
     }

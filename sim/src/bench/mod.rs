@@ -73,6 +73,29 @@ impl BenchEnv {
     }
 }
 
+/// The personas of `deck` who can each walk up and get a HK/Macau group-tour endorsement on the
+/// deck's day (one may get the same endorsement only once, so a bench that repeats endorsements
+/// needs one of these each time): mainland, two enrolled fingers, an adult, a HK/Macau permit valid
+/// well past a year with nothing usable on it.
+pub fn endorsement_applicants(deck: &Deck) -> Vec<String> {
+    let day = deck.date;
+    deck.personas
+        .iter()
+        .filter(|p| {
+            !p.flags.non_mainland
+                && !p.flags.counter_only
+                && p.fingers.len() == 2
+                && p.card.birth.as_str() < "20000101"
+                && p.permits.iter().any(|x| {
+                    x.kind == drivers::permit::PermitKind::HkMacau
+                        && x.expiry > day + chrono::Days::new(400)
+                        && !x.endorsements.iter().any(|e| e.usable_on(day))
+                })
+        })
+        .map(|p| p.id.clone())
+        .collect()
+}
+
 /// Start kioskd on `setup`'s configuration (logs at warn, to nowhere), with `env` added.
 pub fn spawn(setup: &KioskSetup, env: &[(&str, &Path)]) -> Result<Child, String> {
     let config = setup.write_config()?;
