@@ -72,6 +72,7 @@ pub struct Walker<'a> {
     screen: Option<Screen>,
     local: Option<(crate::devices::rig::Rig, Vec<drivers::DeviceKind>)>,
     pause: Duration,
+    service_wait: Duration,
 }
 
 fn hall_time(day: NaiveDate, hhmm: &str, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
@@ -85,12 +86,28 @@ impl<'a> Walker<'a> {
         let cmd =
             Client::connect(socket).await.map_err(|e| format!("cannot reach kioskd at {}: {e}", socket.display()))?;
         let events = Events::subscribe(socket).await?;
-        Ok(Walker { cmd, events, deck, offset, screen: None, local: None, pause: Duration::ZERO })
+        Ok(Walker {
+            cmd,
+            events,
+            deck,
+            offset,
+            screen: None,
+            local: None,
+            pause: Duration::ZERO,
+            service_wait: Duration::from_secs(6),
+        })
     }
 
     /// Take `pause` to read each new screen before acting on it (a person's reaction time).
     pub fn with_pause(mut self, pause: Duration) -> Walker<'a> {
         self.pause = pause;
+        self
+    }
+
+    /// Wait up to `wait` (6 s unless set) for a flow out of service to come back before walking
+    /// away: a device on the wire is trusted again only after several good health polls.
+    pub fn with_service_wait(mut self, wait: Duration) -> Walker<'a> {
+        self.service_wait = wait;
         self
     }
 
@@ -195,7 +212,7 @@ impl<'a> Walker<'a> {
         let mut home = self.back_home().await?;
         let button = w.flow.button();
         // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
-        home = self.home_until(home, Duration::from_secs(6), |h| h.has_button(button)).await;
+        home = self.home_until(home, self.service_wait, |h| h.has_button(button)).await;
         let mut fault = w.fault.clone();
         if let Some(f) = fault.take_if(|f| f.at == "home") {
             self.world(WorldAction::Fault { device: f.device, fault: Some(f.kind) }).await?;
