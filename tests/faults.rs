@@ -542,7 +542,12 @@ async fn the_whole_fault_matrix() {
     }
     if wire.is_some() {
         use DeviceKind::*;
-        let cases = all_cases(&flows, Some(&[IdCard, Permit, Fingerprint, Receipt, Endorser]));
+        let mut cases = all_cases(&flows, Some(&[IdCard, Permit, Fingerprint, Receipt, Endorser]));
+        // FAULTS_CASES=2,5: only those cases (numbered as the run prints them).
+        if let Ok(only) = std::env::var("FAULTS_CASES") {
+            let keep: Vec<usize> = only.split(',').filter_map(|n| n.trim().parse().ok()).collect();
+            cases = cases.into_iter().enumerate().filter(|(i, _)| keep.contains(&(i + 1))).map(|(_, c)| c).collect();
+        }
         let started = Instant::now();
         let rows = run_matrix(&cases, Rig::Wire, "wire").await;
         println!("\n### Serial devices on the wire ({} cases, {:.0} s)\n", rows.len(), started.elapsed().as_secs_f64());
