@@ -316,21 +316,7 @@ async fn run_matrix(cases: &[Case], rig: Rig, tag: &str) -> Vec<Row> {
         local = Some((r, w.ports().iter().map(|(k, _, _)| *k).collect::<Vec<_>>()));
         wire = Some(w);
     }
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: data.clone(),
-        deck: deck_path,
-        policy: common::policy(),
-        hall: h.hall.clone(),
-        start: format!("{}T08:00:00+08:00", common::day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial,
-        kiosk_no: 1,
-        central: None,
-        frames: None,
-    };
+    let setup = KioskSetup { serial, ..h.kiosk(&data, deck_path) };
     let mut kiosk: RunningKiosk = setup.start().await.expect("kioskd starts");
     let pid = kiosk.pid().expect("kioskd pid");
     let mut clock = HallClock::new(&kiosk.socket, setup.time_scale).await;

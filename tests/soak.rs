@@ -15,7 +15,7 @@ use drivers::{DeviceKind, FaultKind};
 use hall::{HallClock, Held, alive, hall_deck, held, offset};
 use rand::{Rng, SeedableRng};
 use sim::demo::script::{Act, FaultAt, Pay, Take, WalkIn, Want};
-use sim::demo::{KioskSetup, WalkInResult, Walker};
+use sim::demo::{WalkInResult, Walker};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -91,21 +91,7 @@ async fn soak(n: usize, every: usize) -> (Vec<Sample>, BTreeMap<String, usize>, 
     let dir = tempfile::tempdir().expect("tempdir");
     let deck_path = h.write(dir.path());
     let data = dir.path().join("data");
-    let setup = KioskSetup {
-        kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
-        data_dir: data.clone(),
-        deck: deck_path,
-        policy: common::policy(),
-        hall: h.hall.clone(),
-        start: format!("{}T08:00:00+08:00", common::day()),
-        time_scale: 50.0,
-        speed: "fast".into(),
-        verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
-        serial: Vec::new(),
-        kiosk_no: 1,
-        central: None,
-        frames: None,
-    };
+    let setup = h.kiosk(&data, deck_path);
     let mut kiosk = setup.start().await.expect("kioskd starts");
     let pid = kiosk.pid().expect("pid");
     let mut clock = HallClock::new(&kiosk.socket, setup.time_scale).await;

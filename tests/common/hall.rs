@@ -100,6 +100,27 @@ impl HallDeck {
         std::fs::write(&path, self.deck.to_toml().expect("deck serialises")).expect("deck written");
         path
     }
+
+    /// A kiosk of this hall on the deck at `deck`, its store in `data`: every device simulated
+    /// inside it at `fast` speed (the caller may put some on the wire), its clock 50 times real
+    /// time from 08:00 of the test day, no central.
+    pub fn kiosk(&self, data: &Path, deck: std::path::PathBuf) -> sim::demo::KioskSetup {
+        sim::demo::KioskSetup {
+            kioskd: env!("CARGO_BIN_EXE_kioskd").into(),
+            data_dir: data.to_path_buf(),
+            deck,
+            policy: crate::common::policy(),
+            hall: self.hall.clone(),
+            start: format!("{}T08:00:00+08:00", day()),
+            time_scale: 50.0,
+            speed: "fast".into(),
+            verbose: std::env::var_os("KIOSKD_TEST_VERBOSE").is_some(),
+            serial: Vec::new(),
+            kiosk_no: 1,
+            central: None,
+            frames: None,
+        }
+    }
 }
 
 /// The kiosk's simulated clock as seen from outside: where it was last set and how fast it runs.
