@@ -330,10 +330,11 @@ impl Input {
             other => {
                 let v = serde_json::to_value(other).unwrap_or_default();
                 let name = v.get("input").and_then(|n| n.as_str()).unwrap_or("input").to_string();
-                match (v.get("result").and_then(|r| r.get("Err")), other.fault()) {
-                    (_, Some(f)) => format!("{name} failed: {} fault {}", f.device, f.fault),
-                    (Some(_), None) => format!("{name} failed"),
-                    (None, None) => name,
+                let err = v.get("result").and_then(|r| r.get("Err"));
+                match err.map(|e| serde_json::from_value::<Fault>(e.clone())) {
+                    Some(Ok(f)) => format!("{name} failed: {} fault {}", f.device, f.fault),
+                    Some(Err(_)) => format!("{name} failed"),
+                    None => name,
                 }
             }
         }
