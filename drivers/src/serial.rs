@@ -67,7 +67,13 @@ pub struct SerialLink<C> {
     framed: Option<Framed<Box<dyn Transport>, C>>,
     opens: u64,
     in_exchange: bool,
+    silent: u8,
 }
+
+/// Requests in a row that may go unanswered before the port is closed and opened afresh: a
+/// USB-serial bridge that wedged, or a stable name that now points at another node, is worked
+/// around the way a technician would, by reopening the port.
+pub const REOPEN_AFTER_SILENCE: u8 = 3;
 
 /// How long the line must stay quiet before a command follows an interrupted exchange.
 pub const QUIET: Duration = Duration::from_millis(30);
@@ -85,7 +91,7 @@ where
 
     /// A link over whatever `opener` opens (tests replay recordings this way).
     pub fn with_opener(opener: Opener, codec: C) -> SerialLink<C> {
-        SerialLink { opener, codec, framed: None, opens: 0, in_exchange: false }
+        SerialLink { opener, codec, framed: None, opens: 0, in_exchange: false, silent: 0 }
     }
 
     /// Start a request / answer exchange. If the previous one was interrupted (its caller was
@@ -146,6 +152,7 @@ where
     pub fn close(&mut self) {
         self.framed = None;
         self.in_exchange = false;
+        self.silent = 0;
     }
 
     /// Drop anything received but not yet read (stale answers after a timeout).
@@ -174,8 +181,21 @@ where
         self.ensure_open()?;
         let Some(f) = &mut self.framed else { return Err(DeviceError::NoDevice) };
         match tokio::time::timeout(timeout, f.next()).await {
-            Err(_) => Err(DeviceError::Timeout(timeout)),
-            Ok(Some(Ok(item))) => Ok(item),
+            Err(_) => {
+                // Only an unanswered request counts: a device that speaks unasked (a permit
+                // reader pushing what it read) is silent most of the time, rightly.
+                if self.in_exchange {
+                    self.silent = self.silent.saturating_add(1);
+                }
+                if self.silent >= REOPEN_AFTER_SILENCE {
+                    self.close();
+                }
+                Err(DeviceError::Timeout(timeout))
+            }
+            Ok(Some(Ok(item))) => {
+                self.silent = 0;
+                Ok(item)
+            }
             // End of file or an I/O error: the device is gone.
             Ok(Some(Err(_))) | Ok(None) => {
                 self.close();
@@ -264,6 +284,34 @@ mod tests {
         let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
         assert_eq!(&got[..], b"fresh");
         link.end();
+    }
+
+    /// A device that stops answering is reopened after REOPEN_AFTER_SILENCE unanswered requests;
+    /// a line that merely stays quiet outside an exchange (a reader that speaks unasked) is not.
+    #[tokio::test]
+    async fn the_port_is_reopened_after_requests_in_a_row_go_unanswered() {
+        use tokio::io::AsyncWriteExt;
+        use tokio_serial::SerialPort;
+        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
+        let path = host.name().expect("pty name");
+        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        for _ in 0..REOPEN_AFTER_SILENCE + 1 {
+            assert!(matches!(link.recv(Duration::from_millis(5)).await, Err(DeviceError::Timeout(_))));
+        }
+        assert_eq!(link.opens(), 1, "listening is not a request");
+        for n in 1..=REOPEN_AFTER_SILENCE {
+            link.begin().await;
+            link.send(bytes::Bytes::from_static(b"?")).await.expect("sent");
+            assert!(matches!(link.recv(Duration::from_millis(5)).await, Err(DeviceError::Timeout(_))));
+            link.end();
+            assert_eq!(link.is_open(), n < REOPEN_AFTER_SILENCE, "after {n} unanswered");
+        }
+        link.begin().await;
+        link.send(bytes::Bytes::from_static(b"?")).await.expect("sent");
+        device.write_all(b"!").await.expect("write");
+        assert_eq!(&link.recv(Duration::from_secs(2)).await.expect("an answer")[..], b"!");
+        link.end();
+        assert_eq!(link.opens(), 2);
     }
 
     #[test]

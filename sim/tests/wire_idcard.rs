@@ -46,3 +46,30 @@ async fn the_driver_reads_cards_through_the_emulated_reader() {
     assert_eq!(reader.read_card(Duration::from_secs(2)).await.expect("read after replug"), card);
     emulator.abort();
 }
+
+/// Unplugged while the daemon keeps polling its health, then plugged back: the reader is gone
+/// while unplugged, and trusted again after ANSWERS_TO_RECOVER good polls.
+#[tokio::test(flavor = "current_thread")]
+async fn the_reader_comes_back_after_an_unplug_while_polled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("idcard");
+    let (_, rig) = build(&RigOptions { speed: Speed::Zero, ..Default::default() });
+    let emulator = tokio::spawn(sim::wire::idcard::run(PtyPort::create(&link).expect("pty"), rig.idcard.clone()));
+    let mut reader = SamReader::new(PortSettings::new(link.clone(), 115_200), Duration::from_millis(500));
+    assert_eq!(reader.health().await.state, DeviceState::Online);
+    rig.idcard.set_fault(Some(FaultKind::Unplugged)).expect("fault");
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(reader.health().await.state, DeviceState::NoDevice);
+    }
+    rig.idcard.set_fault(None).expect("clear");
+    let mut states = Vec::new();
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        states.push(reader.health().await.state);
+    }
+    let first = states.iter().position(|s| *s == DeviceState::Online).expect("back online");
+    assert_eq!(first + 1, drivers::serial::ANSWERS_TO_RECOVER as usize, "{states:?}");
+    assert!(states[first..].iter().all(|s| *s == DeviceState::Online), "{states:?}");
+    emulator.abort();
+}

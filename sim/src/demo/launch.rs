@@ -119,6 +119,10 @@ impl KioskSetup {
                 format!("backend = \"serial\"\nbaud = {baud}")
             };
             config.push_str(&format!("\n[devices.{}]\n{link}\nport = {}\n", kind.name(), toml_str(port)));
+            if let Some(dir) = std::env::var_os("KIOSK_SIM_RECORD") {
+                let file = Path::new(&dir).join(format!("{}.jsonl", kind.name()));
+                config.push_str(&format!("record = {}\n", toml_str(&file)));
+            }
         }
         let path = self.data_dir.join("kioskd.toml");
         std::fs::write(&path, config).map_err(|e| format!("{}: {e}", path.display()))?;

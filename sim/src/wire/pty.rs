@@ -3,6 +3,7 @@
 //! closes the pty and removes the link; plugging back makes a new pty behind the same link.
 
 use std::io;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -59,6 +60,10 @@ impl PtyPort {
             return Ok(());
         }
         let (master, slave) = SerialStream::pair().map_err(io::Error::other)?;
+        // serialport opens the master without O_CLOEXEC: a kioskd started from this process later
+        // would inherit it, and the pty would then outlive an unplug (the daemon's end never hangs
+        // up, its requests vanish and the reader looks silent instead of gone).
+        close_on_exec(&master)?;
         let pts = slave.name().ok_or_else(|| io::Error::other("pty without a name"))?;
         // The daemon opens the slave by its path; the simulator keeps no handle on it.
         drop(slave);
@@ -112,8 +117,40 @@ impl PtyPort {
     }
 }
 
+/// Mark `fd` close-on-exec.
+fn close_on_exec(fd: &impl AsRawFd) -> io::Result<()> {
+    let fd = fd.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this process owns, with integer arguments only.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 impl Drop for PtyPort {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.link);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A daemon spawned by the process running the emulators must not inherit the pty master:
+    /// with a copy of it, an unplug no longer hangs up the daemon's end.
+    #[tokio::test]
+    async fn the_pty_master_is_not_inherited_by_children() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut port = PtyPort::create(&dir.path().join("dev")).expect("pty");
+        for _ in 0..2 {
+            let m = port.master.as_ref().expect("plugged");
+            // SAFETY: F_GETFD on a descriptor this test owns.
+            let flags = unsafe { libc::fcntl(m.as_raw_fd(), libc::F_GETFD) };
+            assert!(flags >= 0 && flags & libc::FD_CLOEXEC != 0, "flags {flags:#x}");
+            port.unplug();
+            port.plug().expect("plugged back");
+        }
     }
 }
