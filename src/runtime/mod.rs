@@ -592,7 +592,7 @@ impl Kiosk {
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
         let (session, effects) = Session::start(id, flow, &ctx);
         tracing::info!(session = %session.id, flow = flow.name(), "session started");
-        self.store.commit(&session, "start", &effects, now)?;
+        self.store.commit(&session, "start", &effects, None, now)?;
         self.session = Some(session);
         self.committed(effects)
     }
@@ -608,9 +608,6 @@ impl Kiosk {
             Input::Retained { result: Ok(()) } => Some("retained"),
             _ => None,
         };
-        if let Some(name) = used {
-            self.store.bump(name)?;
-        }
         let Some(session) = self.session.as_mut() else { return Ok(()) };
         let now = self.clock.now();
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
@@ -618,11 +615,16 @@ impl Kiosk {
         let before = session.clone();
         let effects = session.step(input, &ctx);
         if effects.is_empty() && *session == before {
-            // A late or irrelevant input: nothing changed, nothing to journal.
+            // A late or irrelevant input: nothing changed, nothing to journal; what the device
+            // used up is still counted.
+            if let Some(name) = used {
+                self.store.bump(name)?;
+            }
             return Ok(());
         }
         tracing::debug!(session = %session.id, input = %summary, step = ?session.step, "transition");
-        let answers = self.store.commit(session, &summary, &effects, now)?;
+        // What the device used up is counted in the transition's own transaction.
+        let answers = self.store.commit(session, &summary, &effects, used, now)?;
         self.queue.extend(answers);
         self.committed(effects)
     }

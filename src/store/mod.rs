@@ -11,7 +11,7 @@ pub mod sync;
 use crate::central::BookingRecord;
 use crate::session::{BookingInfo, Effect, Input, Lookup, LookupKey, Record, Session};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -186,6 +186,7 @@ impl Store {
         s: &Session,
         input: &str,
         effects: &[Effect],
+        used: Option<&str>,
         now: DateTime<FixedOffset>,
     ) -> Result<Vec<Input>> {
         let state = serde_json::to_string(s)
@@ -194,7 +195,7 @@ impl Store {
         let at = now.to_rfc3339();
         let kinds: Vec<String> = effects.iter().map(effect_name).collect();
         let (kiosk_id, prefix) = (self.kiosk_id.clone(), self.prefix.clone());
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = Immediate::begin(&self.conn)?;
         let (outcome, reason) = match effects.iter().find_map(|e| match e {
             Effect::End { summary } => Some(summary),
             _ => None,
@@ -210,6 +211,9 @@ impl Store {
                outcome = excluded.outcome, reason = excluded.reason, updated_at = excluded.updated_at",
             params![s.id, s.flow.name(), step, state, !s.is_over(), outcome, reason, s.started_at.to_rfc3339(), at],
         )?;
+        if let Some(name) = used {
+            exec(&tx, "UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
+        }
         let seq: i64 =
             row(&tx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
         exec(
@@ -426,7 +430,7 @@ impl Store {
 
     /// Count one use of a consumable (`paper`, `cards`, `retained`).
     pub fn bump(&mut self, name: &str) -> Result<()> {
-        self.conn.execute("UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
+        exec(&self.conn, "UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
         Ok(())
     }
 
@@ -489,6 +493,42 @@ fn exec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result
     c.prepare_cached(sql)?.execute(p)
 }
 
+/// A write transaction (`BEGIN IMMEDIATE`) through cached statements: rusqlite's `Transaction`
+/// parses `BEGIN` and `COMMIT` anew each time, and a session commits a dozen transitions. Rolled
+/// back if dropped uncommitted.
+struct Immediate<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> Immediate<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Immediate<'c>> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(Immediate { conn, open: true })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Immediate<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Immediate<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
 /// Query one row with a cached prepared statement.
 fn row<T>(
     c: &Connection,
@@ -499,7 +539,8 @@ fn row<T>(
     c.prepare_cached(sql)?.query_row(p, f)
 }
 
-fn append_audit(tx: &Transaction, at: &str, action: &str, detail: &str) -> Result<()> {
+/// (Inside the caller's write transaction.)
+fn append_audit(tx: &Connection, at: &str, action: &str, detail: &str) -> Result<()> {
     let last: Option<(i64, String)> =
         row(tx, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -513,7 +554,8 @@ fn append_audit(tx: &Transaction, at: &str, action: &str, detail: &str) -> Resul
     Ok(())
 }
 
-fn next_counter(tx: &Transaction, day: &str, class: &str) -> Result<i64> {
+/// (Inside the caller's write transaction.)
+fn next_counter(tx: &Connection, day: &str, class: &str) -> Result<i64> {
     exec(
         tx,
         "INSERT INTO ticket_counters (day, class, next) VALUES (?1, ?2, 1) ON CONFLICT (day, class) DO UPDATE SET next = next + 1",
@@ -527,6 +569,24 @@ fn step_name(s: &Session) -> String {
 }
 
 fn effect_name(e: &Effect) -> String {
+    // The two that carry a whole screen or document are named without serialising them (a
+    // transition journals its effects' names; this was a measurable share of a session's CPU).
+    let cheap = match e {
+        Effect::Show { .. } => Some("show"),
+        Effect::Print { .. } => Some("print"),
+        _ => None,
+    };
+    match cheap {
+        Some(name) => {
+            debug_assert_eq!(serde_effect_name(e), name, "the effect's serde tag");
+            name.to_string()
+        }
+        None => serde_effect_name(e),
+    }
+}
+
+/// An effect's name as serde tags it.
+fn serde_effect_name(e: &Effect) -> String {
     match e {
         Effect::Record { record } => serde_json::to_value(record)
             .ok()
