@@ -63,6 +63,7 @@ pub fn serial_opener(settings: PortSettings) -> Opener {
 /// A framed link to one serial device.
 pub struct SerialLink<C> {
     opener: Opener,
+    path: Option<PathBuf>,
     codec: C,
     framed: Option<Framed<Box<dyn Transport>, C>>,
     opens: u64,
@@ -86,12 +87,13 @@ where
 {
     /// A link that opens `settings.path` on first use.
     pub fn new(settings: PortSettings, codec: C) -> SerialLink<C> {
-        SerialLink::with_opener(serial_opener(settings), codec)
+        let path = settings.path.clone();
+        SerialLink { path: Some(path), ..SerialLink::with_opener(serial_opener(settings), codec) }
     }
 
     /// A link over whatever `opener` opens (tests replay recordings this way).
     pub fn with_opener(opener: Opener, codec: C) -> SerialLink<C> {
-        SerialLink { opener, codec, framed: None, opens: 0, in_exchange: false, silent: 0 }
+        SerialLink { opener, path: None, codec, framed: None, opens: 0, in_exchange: false, silent: 0 }
     }
 
     /// Start a request / answer exchange. If the previous one was interrupted (its caller was
@@ -135,6 +137,16 @@ where
     /// Whether the port is open now.
     pub fn is_open(&self) -> bool {
         self.framed.is_some()
+    }
+
+    /// Whether the port's path is gone (udev removes a device's stable name when it is unplugged);
+    /// an open port is then closed. For a device that only speaks unasked, the one sign it left.
+    pub fn vanished(&mut self) -> bool {
+        let gone = self.path.as_ref().is_some_and(|p| !p.exists());
+        if gone {
+            self.close();
+        }
+        gone
     }
 
     /// Open the port if it is not open.

@@ -49,6 +49,11 @@ async fn the_driver_matches_fingers_through_the_emulated_module() {
     let r = scanner.verify(&card, Duration::from_millis(200)).await;
     assert!(matches!(r, Err(drivers::fingerprint::FingerprintError::Device(DeviceError::Timeout(_)))), "{r:?}");
 
+    // A failed sensor still answers a handshake: the health poll sees it by taking an image.
+    rig.fingerprint.set_fault(Some(FaultKind::SensorFailure)).expect("fault");
+    rig.fingerprint.lift();
+    assert_eq!(scanner.health().await.state, DeviceState::HardwareError(FaultKind::SensorFailure));
+
     // Unplugged: no device; plugged back: it works again without a new driver, once it has
     // answered a few times in a row.
     rig.fingerprint.set_fault(Some(FaultKind::Unplugged)).expect("fault");

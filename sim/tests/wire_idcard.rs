@@ -34,7 +34,12 @@ async fn the_driver_reads_cards_through_the_emulated_reader() {
 
     rig.idcard.set_fault(Some(FaultKind::SamFailure)).expect("fault");
     assert_eq!(reader.health().await.state, DeviceState::HardwareError(FaultKind::SamFailure));
-    assert!(matches!(reader.read_card(Duration::from_secs(1)).await, Err(IdCardError::Unreadable(_))));
+    let r = reader.read_card(Duration::from_secs(1)).await;
+    assert_eq!(
+        r,
+        Err(IdCardError::Device(DeviceError::Hardware(FaultKind::SamFailure))),
+        "the reader is at fault, not the card"
+    );
     rig.idcard.set_fault(Some(FaultKind::Garbage)).expect("fault");
     let r = reader.read_card(Duration::from_secs(1)).await;
     assert!(matches!(r, Err(IdCardError::Device(DeviceError::Timeout(_) | DeviceError::Protocol(_)))), "{r:?}");

@@ -80,4 +80,14 @@ async fn permits_are_read_written_and_returned_through_the_emulators() {
         let _ = printer.health().await;
     }
     assert_eq!(printer.health().await.state, DeviceState::Online);
+
+    // The MRZ reader only speaks when a card passes; unplugged, its port's name is gone.
+    rig.permit.set_fault(Some(FaultKind::Unplugged)).expect("fault");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(reader.health().await.state, DeviceState::NoDevice);
+    rig.permit.set_fault(None).expect("clear");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(reader.health().await.state, DeviceState::Online);
+    rig.permit.insert(PermitCard { permit: permit.clone(), upside_down: false }).expect("insert");
+    assert_eq!(reader.read_permit(Duration::from_secs(2)).await.expect("read after replug").mrz, permit.mrz);
 }

@@ -135,9 +135,20 @@ impl crate::Device for Ef01Scanner {
         DeviceKind::Fingerprint
     }
 
+    /// A handshake, then one image: the module answers a handshake even when its sensor has
+    /// failed, which only shows when it takes an image (no finger there is a good answer).
     async fn health(&mut self) -> Health {
         let answered = match self.command(&Instruction::Handshake).await {
-            Ok(_) => Ok(()),
+            Ok(_) => match self.command(&Instruction::GenImg).await {
+                Ok(ack) if ack.confirm == Confirm::ImagingFailed => {
+                    return Health::with_state(
+                        DeviceKind::Fingerprint,
+                        DeviceState::HardwareError(FaultKind::SensorFailure),
+                    );
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match answered {

@@ -124,6 +124,15 @@ fn find_len() -> usize {
     super::sam::command::FIND_CARD_REPLY_LEN
 }
 
+/// A module whose SAM failed its self-test (or lost its authorisation) answers every card command
+/// with that status: a fault of the reader, not of the card in front of it.
+fn sam_working(r: Response) -> Result<Response, DeviceError> {
+    match r.status() {
+        Sw3::SelfTestFailed | Sw3::NotAuthorised => Err(DeviceError::Hardware(FaultKind::SamFailure)),
+        _ => Ok(r),
+    }
+}
+
 fn unreadable(r: &Response) -> IdCardError {
     IdCardError::Unreadable(r.status().description().to_string())
 }
@@ -157,18 +166,18 @@ impl IdCardReader for SamReader {
     async fn read_card(&mut self, wait: Duration) -> Result<IdCard, IdCardError> {
         let deadline = Instant::now() + wait;
         loop {
-            let r = self.command(Command::FindCard).await?;
+            let r = sam_working(self.command(Command::FindCard).await?)?;
             match r.status() {
                 Sw3::CardFound => break,
                 _ if Instant::now() >= deadline => return Err(IdCardError::NoCard),
                 _ => tokio::time::sleep(FIND_POLL.min(deadline.saturating_duration_since(Instant::now()))).await,
             }
         }
-        let r = self.command(Command::SelectCard).await?;
+        let r = sam_working(self.command(Command::SelectCard).await?)?;
         if !r.status().is_success() {
             return Err(unreadable(&r));
         }
-        let r = self.command(Command::ReadBaseInfoWithFinger).await?;
+        let r = sam_working(self.command(Command::ReadBaseInfoWithFinger).await?)?;
         if r.status() != Sw3::Ok {
             return Err(unreadable(&r));
         }

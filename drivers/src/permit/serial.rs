@@ -5,7 +5,7 @@
 use super::wire::{MrzDocument, MrzLineCodec};
 use super::{PermitData, PermitError, PermitReader};
 use crate::error::DeviceError;
-use crate::health::{DeviceKind, Health};
+use crate::health::{DeviceKind, DeviceState, Health};
 use crate::serial::{PortSettings, SerialLink};
 use std::time::Duration;
 
@@ -43,6 +43,9 @@ impl crate::Device for MrzReader {
 
     /// The reader only speaks when a card passes: it is healthy while its port is there.
     async fn health(&mut self) -> Health {
+        if self.link.vanished() {
+            return Health::with_state(DeviceKind::Permit, DeviceState::NoDevice);
+        }
         match self.link.ensure_open() {
             Ok(()) => Health::online(DeviceKind::Permit),
             Err(e) => Health::with_state(DeviceKind::Permit, e.state()),

@@ -27,6 +27,12 @@ fn answer(req: &Request, handle: &IdCardHandle) -> Response {
         Command::SamStatus if sam_failed => Response::new(Sw3::SelfTestFailed, Vec::new()),
         Command::SamStatus => Response::new(Sw3::Ok, Vec::new()),
         Command::ReadSamId => Response::new(Sw3::Ok, b"SIM-SAM-0000001\0".to_vec()),
+        // A SAM that failed its self-test does no card work.
+        Command::FindCard | Command::SelectCard | Command::ReadBaseInfo | Command::ReadBaseInfoWithFinger
+            if sam_failed =>
+        {
+            Response::new(Sw3::SelfTestFailed, Vec::new())
+        }
         Command::FindCard if card.is_some() => Response::new(Sw3::CardFound, vec![0; 4]),
         Command::FindCard => Response::new(Sw3::FindFailed, Vec::new()),
         Command::SelectCard if card.is_some() => Response::new(Sw3::Ok, vec![0; 8]),
@@ -34,9 +40,6 @@ fn answer(req: &Request, handle: &IdCardHandle) -> Response {
         Command::ReadNewAddress => Response::new(Sw3::NoContent, Vec::new()),
         Command::ReadBaseInfo | Command::ReadBaseInfoWithFinger => {
             let Some(card) = card else { return Response::new(Sw3::ReadFailed, Vec::new()) };
-            if sam_failed {
-                return Response::new(Sw3::SamRejectedCard, Vec::new());
-            }
             match ReadInfo::from_id_card(&card, cmd == Command::ReadBaseInfoWithFinger) {
                 Ok(info) => {
                     handle.count_read();
