@@ -90,4 +90,27 @@ async fn permits_are_read_written_and_returned_through_the_emulators() {
     assert_eq!(reader.health().await.state, DeviceState::Online);
     rig.permit.insert(PermitCard { permit: permit.clone(), upside_down: false }).expect("insert");
     assert_eq!(reader.read_permit(Duration::from_secs(2)).await.expect("read after replug").mrz, permit.mrz);
+    printer.eject().await.expect("eject");
+    assert!(rig.permit.take().is_some());
+
+    // A card read before anyone asked (drawn in after its session ended) is not the next
+    // session's: its line is forgotten when a session asks for a permit.
+    rig.permit.insert(PermitCard { permit: permit.clone(), upside_down: false }).expect("insert");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    reader.forget_earlier_reads().await;
+    assert_eq!(reader.read_permit(Duration::from_millis(200)).await, Err(PermitError::NoPermit));
+    printer.eject().await.expect("eject");
+    assert!(rig.permit.take().is_some());
+
+    // Line noise is the reader's fault; a misread digit is the card's (it reads as invalid).
+    rig.permit.set_fault(Some(FaultKind::Garbage)).expect("fault");
+    rig.permit.insert(PermitCard { permit: permit.clone(), upside_down: false }).expect("insert");
+    let r = reader.read_permit(Duration::from_secs(2)).await;
+    assert!(matches!(r, Err(PermitError::Device(DeviceError::Protocol(_)))), "{r:?}");
+    assert!(rig.permit.take().is_some(), "given back");
+    rig.permit.set_fault(Some(FaultKind::Checksum)).expect("fault");
+    rig.permit.insert(PermitCard { permit: permit.clone(), upside_down: false }).expect("insert");
+    let r = reader.read_permit(Duration::from_secs(2)).await;
+    assert!(matches!(r, Err(PermitError::Unreadable(_))), "{r:?}");
+    assert!(rig.permit.take().is_some(), "given back");
 }

@@ -189,6 +189,8 @@ fn permit_info(p: &PermitData, this_year: i32) -> PermitInfo {
 /// Wait for a permit and read it. A reader without a chip reader leaves the chip to the
 /// endorsement printer, which holds the card once it is drawn in.
 pub async fn read_permit(d: Devices, this_year: i32) -> Input {
+    // A read that came before this session asked is not this applicant's.
+    d.permit.lock().await.forget_earlier_reads().await;
     loop {
         let r = d.permit.lock().await.read_permit(POLL).await;
         match r {

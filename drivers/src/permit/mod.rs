@@ -212,4 +212,10 @@ pub trait PermitReader: crate::Device {
     /// Wait up to `wait` for a permit at the slot, draw it in and read its MRZ and chip. The permit
     /// stays inside, where the endorsement printer works on it.
     async fn read_permit(&mut self, wait: Duration) -> Result<PermitData, PermitError>;
+
+    /// Forget what the reader reported before now: a reader that speaks unasked may have read a
+    /// card nobody asked for (drawn in after its session ended), and that read belongs to no one
+    /// who is at the kiosk now. Called before a session asks for a permit. Nothing to forget for a
+    /// reader that reads only when asked.
+    async fn forget_earlier_reads(&mut self) {}
 }

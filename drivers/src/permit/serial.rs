@@ -2,7 +2,7 @@
 //! readable zone of each card it sees as ASCII lines ([`super::wire`]). It has no chip reader: the
 //! chip is read by the endorsement printer once the card is inside.
 
-use super::wire::{MrzDocument, MrzLineCodec};
+use super::wire::{MrzDocument, MrzLineCodec, WireError};
 use super::{PermitData, PermitError, PermitReader};
 use crate::error::DeviceError;
 use crate::health::{DeviceKind, DeviceState, Health};
@@ -58,14 +58,35 @@ impl crate::Device for MrzReader {
     }
 }
 
+/// How long the line must be quiet for what the reader sent earlier to count as all read.
+const FORGET_QUIET: Duration = Duration::from_millis(2);
+/// At most this many earlier reads are thrown away (a reader streaming without end is not waited out).
+const FORGET_MAX: usize = 16;
+
 #[async_trait::async_trait]
 impl PermitReader for MrzReader {
+    async fn forget_earlier_reads(&mut self) {
+        self.link.discard_input();
+        for _ in 0..FORGET_MAX {
+            if self.link.recv(FORGET_QUIET).await.is_err() {
+                break;
+            }
+        }
+    }
+
     async fn read_permit(&mut self, wait: Duration) -> Result<PermitData, PermitError> {
         let item = match self.link.recv(wait).await {
             Err(DeviceError::Timeout(_)) => return Err(PermitError::NoPermit),
             other => other?,
         };
-        let read = item.map_err(|e| PermitError::Unreadable(e.to_string()))?;
+        let read = item.map_err(|e| match e {
+            // Bytes that are not text at all: the line is noisy (baud rate, cable), not the card.
+            WireError::Noise { byte, .. } if !(0x20..=0x7E).contains(&byte) => {
+                PermitError::Device(DeviceError::Protocol(e.to_string()))
+            }
+            // A character outside the MRZ's set: the reader misread the card.
+            e => PermitError::Unreadable(e.to_string()),
+        })?;
         match MrzDocument::from_read(&read, (self.this_year)()) {
             Ok(MrzDocument::Permit(_)) => {
                 Ok(PermitData { mrz: read.lines().first().cloned().unwrap_or_default(), chip: None })
