@@ -540,6 +540,31 @@ async fn a_cross_section_of_the_fault_matrix() {
     assert_clean(&rows, cases.len());
 }
 
+/// A cross-section on the wire: the cases the wire run found wrong once (a reader that never came
+/// back from an unplug, faults only a health poll that uses the device can see, a permit read after
+/// its session ended taken for the next applicant's).
+fn ci_wire_cases() -> Vec<Case> {
+    use DeviceKind::*;
+    use FaultKind::*;
+    let c = |flow, step, device, kind| Case { flow, step, device, kind };
+    vec![
+        c(Want::Checkin, "home", IdCard, Unplugged),
+        c(Want::Checkin, "home", IdCard, Timeout),
+        c(Want::Checkin, "home", Fingerprint, SensorFailure),
+        c(Want::Checkin, "checkin.present", IdCard, SamFailure),
+        c(Want::Endorsement, "endorse.documents", IdCard, Checksum),
+        c(Want::Endorsement, "endorse.documents", Permit, Garbage),
+        c(Want::Endorsement, "endorse.documents", Permit, Checksum),
+    ]
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_cross_section_of_the_fault_matrix_on_the_wire() {
+    let cases = ci_wire_cases();
+    let rows = run_matrix(&cases, Rig::Wire, "ci-wire").await;
+    assert_clean(&rows, cases.len());
+}
+
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "the whole matrix: several minutes in release"]
 async fn the_whole_fault_matrix() {
