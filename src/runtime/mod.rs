@@ -463,6 +463,16 @@ impl Kiosk {
                 if let Some(f) = input.fault() {
                     // Which device and what kind of fault; its own words may quote what it read.
                     tracing::warn!(session = %session, device = %f.device, fault = %f.fault, "device failed in a session");
+                    // Until a health poll says otherwise the device is as the session found it: the
+                    // applicant right behind is not offered a flow that needs it (an endorsement
+                    // printer that failed still holding the last permit would take theirs in too).
+                    let state = drivers::DeviceError::from_fault(f.fault, HEALTH_EVERY).state();
+                    let mut h = self.health.get(&f.device).cloned().unwrap_or_else(|| Health::online(f.device));
+                    if h.state != state {
+                        h.state = state;
+                        tracing::info!(device = %h.kind, state = ?h.state, media = ?h.media, "device health (from the session)");
+                        self.health.insert(f.device, h);
+                    }
                 }
                 if self.session.as_ref().is_some_and(|s| s.id == session) {
                     if let Some(s) = secrets {
