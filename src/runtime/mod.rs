@@ -28,6 +28,9 @@ use tokio::time::Instant;
 
 /// How often device health is polled while the kiosk is idle.
 const HEALTH_EVERY: Duration = Duration::from_secs(2);
+/// How long (kiosk time) after an endorsement session a permit pushed in as it ended may take to be
+/// drawn into the card path and show in the printer's status.
+const PATH_SETTLE: Duration = Duration::from_secs(1);
 /// How long a final screen stays before the home screen returns (kiosk time).
 const FINAL_SCREEN: Duration = Duration::from_secs(10);
 
@@ -64,7 +67,8 @@ enum Event {
         input: Box<Input>,
         secrets: Option<Secrets>,
     },
-    Health(Health),
+    /// A device's health, and when the poll that found it began.
+    Health(Health, Instant),
     /// Refunds owed from earlier sessions were tried again: the orders refunded now.
     OwedRefunds {
         made: Vec<String>,
@@ -146,6 +150,8 @@ pub struct Kiosk {
     final_until: Option<Instant>,
     health: BTreeMap<DeviceKind, Health>,
     health_polls: std::collections::BTreeSet<DeviceKind>,
+    /// After an endorsement session: when the card path has settled (see [`PATH_SETTLE`]).
+    path_settles: Option<Instant>,
     /// Owed refunds or a leftover permit being dealt with in the background.
     housework: std::collections::BTreeSet<DeviceKind>,
     next_health: Instant,
@@ -219,6 +225,7 @@ impl Kiosk {
             final_until: None,
             health: BTreeMap::new(),
             health_polls: std::collections::BTreeSet::new(),
+            path_settles: None,
             housework: std::collections::BTreeSet::new(),
             next_health: Instant::now(),
             commits: 0,
@@ -425,16 +432,21 @@ impl Kiosk {
     fn poll_health(&mut self) {
         self.next_health = Instant::now() + HEALTH_EVERY;
         for kind in DeviceKind::ALL {
-            // A device still busy answering the last poll is not asked again on top of it.
-            if !self.health_polls.insert(kind) {
-                continue;
-            }
-            let (d, tx) = (self.devices.clone(), self.tx.clone());
-            tokio::spawn(async move {
-                let h = d.health(kind).await;
-                let _ = tx.send(Event::Health(h));
-            });
+            self.poll_one(kind);
         }
+    }
+
+    fn poll_one(&mut self, kind: DeviceKind) {
+        // A device still busy answering the last poll is not asked again on top of it.
+        if !self.health_polls.insert(kind) {
+            return;
+        }
+        let (d, tx) = (self.devices.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let h = d.health(kind).await;
+            let _ = tx.send(Event::Health(h, started));
+        });
     }
 
     fn on_event(&mut self, e: Event) -> Result<(), RunError> {
@@ -481,8 +493,19 @@ impl Kiosk {
                     self.queue.push_back(*input);
                 }
             }
-            Event::Health(h) => {
+            Event::Health(h, started) => {
                 self.health_polls.remove(&h.kind);
+                // What the endorsement printer said before the card path settled after a session
+                // does not show the path empty: ask again once it has settled.
+                if let Some(settles) = self.path_settles.filter(|_| h.kind == DeviceKind::Endorser) {
+                    if started < settles {
+                        if Instant::now() >= settles {
+                            self.poll_one(DeviceKind::Endorser);
+                        }
+                        return Ok(());
+                    }
+                    self.path_settles = None;
+                }
                 let changed = self.health.get(&h.kind) != Some(&h);
                 if changed {
                     tracing::info!(device = %h.kind, state = ?h.state, media = ?h.media, "device health");
@@ -852,8 +875,19 @@ impl Kiosk {
         self.deadline = None;
         self.final_until = Some(Instant::now() + self.clock.real(FINAL_SCREEN));
         self.last_ended = Some((summary.flow.clone(), summary.outcome.clone()));
+        let endorsement = summary.flow == Flow::Endorsement.name();
         let _ = self.events.send(KioskEvent::SessionEnded { summary });
         self.poll_health();
+        if endorsement {
+            // A permit the applicant pushed in as the session ended may still be drawn into the card
+            // path (the permit reader takes in what it is given): until the printer says, after the
+            // path settled, that it holds no card, no one else is offered an endorsement, or their
+            // session could read that permit as theirs.
+            let settles = Instant::now() + self.clock.real(PATH_SETTLE);
+            self.path_settles = Some(settles);
+            self.health.remove(&DeviceKind::Endorser);
+            self.next_health = self.next_health.min(settles);
+        }
     }
 
     fn next_session_or_home(&mut self) -> Result<(), RunError> {
