@@ -497,6 +497,7 @@ impl Kiosk {
                 self.health_polls.remove(&h.kind);
                 // What the endorsement printer said before the card path settled after a session
                 // does not show the path empty: ask again once it has settled.
+                let mut settled = false;
                 if let Some(settles) = self.path_settles.filter(|_| h.kind == DeviceKind::Endorser) {
                     if started < settles {
                         if Instant::now() >= settles {
@@ -505,6 +506,7 @@ impl Kiosk {
                         return Ok(());
                     }
                     self.path_settles = None;
+                    settled = true;
                 }
                 let changed = self.health.get(&h.kind) != Some(&h);
                 if changed {
@@ -512,7 +514,7 @@ impl Kiosk {
                 }
                 let kind = h.kind;
                 self.health.insert(h.kind, h);
-                if changed && self.session.is_none() && self.final_until.is_none() {
+                if (changed || settled) && self.session.is_none() && self.final_until.is_none() {
                     self.show(self.home_view());
                 }
                 if self.session.is_none() {
@@ -885,7 +887,6 @@ impl Kiosk {
             // session could read that permit as theirs.
             let settles = Instant::now() + self.clock.real(PATH_SETTLE);
             self.path_settles = Some(settles);
-            self.health.remove(&DeviceKind::Endorser);
             self.next_health = self.next_health.min(settles);
         }
     }
@@ -921,6 +922,14 @@ impl Kiosk {
             return View::OutOfService {
                 why: kiosk_ui::Text::new("维护中，请到人工窗口办理", "Under maintenance: please go to a counter"),
             };
+        }
+        if self.path_settles.is_some() {
+            // The card path is settling after an endorsement: the printer is not ready for the
+            // next one until a poll begun after it settled says so (staff status still shows the
+            // printer as last polled).
+            let mut health = self.health.clone();
+            health.remove(&DeviceKind::Endorser);
+            return availability::home(&health, &self.policy, self.central.serves_applicants());
         }
         availability::home(&self.health, &self.policy, self.central.serves_applicants())
     }
