@@ -225,7 +225,7 @@ pub fn last_step(store: &Path) -> Result<(String, Option<DateTime<FixedOffset>>)
     let last: Option<(String, String, String)> = db
         .query_row(
             "SELECT s.flow, j.step, j.at FROM journal j JOIN sessions s ON s.id = j.session_id \
-             ORDER BY j.rowid DESC LIMIT 1",
+             ORDER BY j.at DESC, s.started_at DESC, j.seq DESC LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )

@@ -118,13 +118,19 @@ pub trait Central: Send + Sync {
 /// Central answered from a persona deck.
 pub struct DeckCentral {
     deck: Deck,
+    /// Each persona's place in the deck by ID number (a deck holds thousands).
+    by_id_number: std::collections::HashMap<String, usize>,
     issued: Mutex<BTreeSet<(String, String)>>,
 }
 
 impl DeckCentral {
     /// From a deck.
     pub fn new(deck: Deck) -> DeckCentral {
-        DeckCentral { deck, issued: Mutex::new(BTreeSet::new()) }
+        let mut by_id_number = std::collections::HashMap::new();
+        for (i, p) in deck.personas.iter().enumerate() {
+            by_id_number.entry(p.card.id_number.clone()).or_insert(i);
+        }
+        DeckCentral { deck, by_id_number, issued: Mutex::new(BTreeSet::new()) }
     }
 }
 
@@ -152,7 +158,7 @@ impl Central for DeckCentral {
     }
 
     async fn authorise(&self, req: &AuthRequest, policy: &Policy) -> Result<Authorisation, CentralError> {
-        let Some(person) = self.deck.personas.iter().find(|p| p.card.id_number == req.id_number) else {
+        let Some(person) = self.by_id_number.get(&req.id_number).and_then(|&i| self.deck.personas.get(i)) else {
             return Ok(Authorisation::Denied { reason: Reason::NotEligible });
         };
         if person.flags.non_mainland {

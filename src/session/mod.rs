@@ -342,8 +342,22 @@ impl Input {
 
     /// The device fault this input reports, if it is one (which device, what kind of fault).
     pub fn fault(&self) -> Option<Fault> {
-        let v = serde_json::to_value(self).ok()?;
-        serde_json::from_value(v.get("result")?.get("Err")?.clone()).ok()
+        let f = match self {
+            Input::Card { result: Err(f) } | Input::Permit { result: Err(f) } => f,
+            Input::Finger { result: Err(f) } | Input::Face { result: Err(f) } => f,
+            Input::PaymentOpened { result: Err(f) }
+            | Input::Refunded { result: Err(f) }
+            | Input::Written { result: Err(f) }
+            | Input::Ejected { result: Err(f) }
+            | Input::Retained { result: Err(f) }
+            | Input::Printed { result: Err(f) } => f,
+            Input::Payment { result: Err(f) } => f,
+            Input::PaymentStatus { result: Err(f) } => f,
+            Input::ReadBack { result: Err(f) } => f,
+            Input::CardInside { result: Err(f) } => f,
+            _ => return None,
+        };
+        Some(f.clone())
     }
 }
 

@@ -294,3 +294,42 @@ fn the_taiwan_individual_tour_is_offered_by_hukou_or_residence_permit_and_otherw
     let (options, note) = offered(&e);
     assert!(options.contains(&("TW-G-6M-1".into(), true)) && note.is_none(), "{options:?}");
 }
+
+/// `Input::fault` finds the fault in every input that can carry one, the same as reading the
+/// serialised input's `result.Err` (what it did before it became a plain match).
+#[test]
+fn every_input_that_can_carry_a_fault_gives_it() {
+    let f = Fault { device: DeviceKind::Payment, fault: drivers::FaultKind::Timeout, message: "no answer".into() };
+    let inputs = vec![
+        Input::Card { result: Err(f.clone()) },
+        Input::Permit { result: Err(f.clone()) },
+        Input::Finger { result: Err(f.clone()) },
+        Input::Face { result: Err(f.clone()) },
+        Input::PaymentOpened { result: Err(f.clone()) },
+        Input::Payment { result: Err(f.clone()) },
+        Input::PaymentStatus { result: Err(f.clone()) },
+        Input::Refunded { result: Err(f.clone()) },
+        Input::Written { result: Err(f.clone()) },
+        Input::ReadBack { result: Err(f.clone()) },
+        Input::CardInside { result: Err(f.clone()) },
+        Input::Ejected { result: Err(f.clone()) },
+        Input::Retained { result: Err(f.clone()) },
+        Input::Printed { result: Err(f.clone()) },
+    ];
+    for input in &inputs {
+        let by_json = serde_json::to_value(input)
+            .ok()
+            .and_then(|v| serde_json::from_value::<Fault>(v.get("result")?.get("Err")?.clone()).ok());
+        assert_eq!(input.fault().as_ref(), Some(&f), "{input:?}");
+        assert_eq!(by_json, input.fault(), "{input:?}");
+    }
+    for input in [
+        Input::Finger { result: Ok(true) },
+        Input::Written { result: Ok(()) },
+        Input::Auth { result: Err("central down".into()) },
+        Input::Timeout,
+        Input::Touch { button: "confirm".into() },
+    ] {
+        assert_eq!(input.fault(), None, "{input:?}");
+    }
+}

@@ -173,7 +173,7 @@ impl Store {
     /// A new session id: `{kiosk}-{YYYYMMDD}-{n}`, never reused.
     pub fn next_session_id(&mut self, now: DateTime<FixedOffset>) -> Result<String> {
         let day = now.format("%Y%m%d").to_string();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = Immediate::begin(&self.conn)?;
         let n = next_counter(&tx, &day, "session")?;
         tx.commit()?;
         Ok(format!("{}-{day}-{n:04}", self.kiosk_id))
@@ -307,9 +307,9 @@ impl Store {
 
     /// Refunds owed: a refund intent without its outcome (the terminal failed during the refund).
     pub fn owed_refunds(&self) -> Result<Vec<(String, String)>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT order_no, refund_no FROM payments WHERE status = 'refund_intent' AND refund_no IS NOT NULL
-             AND session_id NOT IN (SELECT id FROM sessions WHERE open = 1)",
+             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = payments.session_id AND s.open = 1)",
         )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)

@@ -143,6 +143,29 @@ pub fn migrations() -> Migrations<'static> {
         );
         "#,
         ),
+        M::up(
+            r#"
+        -- The journal keyed by (session, seq) alone, without a rowid: a transition writes one
+        -- b-tree page of it, not a table page and an index page.
+        CREATE TABLE journal_by_session (
+            session_id  TEXT NOT NULL,
+            seq         INTEGER NOT NULL,
+            at          TEXT NOT NULL,
+            input       TEXT NOT NULL,
+            step        TEXT NOT NULL,
+            effects     TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        ) WITHOUT ROWID;
+        INSERT INTO journal_by_session (session_id, seq, at, input, step, effects)
+            SELECT session_id, seq, at, input, step, effects FROM journal;
+        DROP TABLE journal;
+        ALTER TABLE journal_by_session RENAME TO journal;
+
+        -- Refunds still owed are looked for at every health report of the payment terminal: an
+        -- index of them alone, not a scan of every payment ever taken.
+        CREATE INDEX payments_refund_intent ON payments (order_no) WHERE status = 'refund_intent';
+        "#,
+        ),
     ])
 }
 
@@ -151,5 +174,35 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(super::migrations().validate().is_ok());
+    }
+
+    /// A store journaled before the journal lost its rowid keeps every row, and finds owed refunds
+    /// through their own index.
+    #[test]
+    fn the_journal_moves_to_its_own_key_with_every_row() {
+        let mut c = rusqlite::Connection::open_in_memory().expect("db");
+        super::migrations().to_version(&mut c, 4).expect("version 4");
+        for seq in 1..=3 {
+            c.execute(
+                "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES ('s1', ?1, 'at', 'i', 'st', 'show')",
+                [seq],
+            )
+            .expect("row");
+        }
+        super::migrations().to_latest(&mut c).expect("latest");
+        let rows: Vec<i64> = c
+            .prepare("SELECT seq FROM journal WHERE session_id = 's1' ORDER BY seq")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .expect("rows");
+        assert_eq!(rows, [1, 2, 3]);
+        assert!(c.query_row("SELECT rowid FROM journal", [], |r| r.get::<_, i64>(0)).is_err(), "no rowid");
+        let plan: String = c
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT order_no FROM payments WHERE status = 'refund_intent' AND refund_no IS NOT NULL",
+                [],
+                |r| r.get(3),
+            )
+            .expect("plan");
+        assert!(plan.contains("payments_refund_intent"), "{plan}");
     }
 }
