@@ -70,7 +70,7 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
         build(&RigOptions { speed: Speed::Zero, paper: u32::MAX / 2, ribbon: u32::MAX / 2, ..Default::default() });
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("kioskd.sqlite"), synchronous, "k1", "A").expect("store");
-    let policy = Policy::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/data/policy.toml")).expect("policy");
+    let policy = Policy::load(&manifest_dir().join("sim/data/policy.toml")).expect("policy");
     let start = chrono::DateTime::parse_from_rfc3339(&format!("{day}T08:00:00+08:00")).expect("start");
     let clock = Clock::simulated(start, 100.0);
     let central = Arc::new(DeckCentral::new(deck.clone()));
@@ -212,4 +212,10 @@ fn main() {
             );
         }
     }
+}
+
+/// This package's directory: as `cargo` gives it to the running program (a binary built from another
+/// checkout sharing the target directory is still right), else as it was at build time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

@@ -40,7 +40,7 @@ fn kiosk_sim() -> PathBuf {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let status = std::process::Command::new(cargo)
                 .args(["build", "--quiet", "-p", "sim", "--features", "tls", "--bin", "kiosk-sim"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .current_dir(common::manifest_dir())
                 .status()
                 .expect("cargo runs");
             assert!(status.success(), "building kiosk-sim with TLS failed");
@@ -68,7 +68,7 @@ fn kioskd() -> PathBuf {
                 let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
                 let status = std::process::Command::new(cargo)
                     .args(["build", "--quiet", "--features", "tls", "--bin", "kioskd"])
-                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .current_dir(common::manifest_dir())
                     .status()
                     .expect("cargo runs");
                 assert!(status.success(), "building kioskd with TLS failed");

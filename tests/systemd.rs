@@ -19,7 +19,7 @@ const MAX_EXPOSURE: f64 = 2.0;
 const DEVICE_NAMES: [&str; 7] = ["idcard", "fingerprint", "receipt", "permit", "endorser", "camera", "touch"];
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    manifest_dir()
 }
 
 fn read(p: &Path) -> String {
@@ -365,4 +365,10 @@ fn unit_tmpfiles_sysusers_and_install_agree() {
     assert!(stop > 90, "TimeoutStopSec={stop}s");
     assert_eq!(setting("Type"), ["notify"]);
     assert_eq!(setting("ExecStart"), ["/usr/local/bin/kioskd run --config /etc/kioskd/kioskd.toml"]);
+}
+
+/// This package's directory: as `cargo` gives it to the running program (a binary built from another
+/// checkout sharing the target directory is still right), else as it was at build time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

@@ -231,7 +231,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The texts the daemon and this crate put on screen (their string literals) render too.
 #[test]
 fn the_sources_ui_literals_render() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &manifest_dir();
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     rust_files(&root.join("../src"), &mut files);
@@ -256,4 +256,10 @@ fn the_literal_scanner_finds_ui_text() {
     let src = "let a = Text::new(\"甲\", format!(\"b {x}\"));\n// \"注释\"\nlet c = \"plain\"; let d = \"签注\";";
     let found: Vec<String> = ui_literals(src).into_iter().map(|(_, s)| s).collect();
     assert_eq!(found, ["甲", "b {x}", "签注"]);
+}
+
+/// This package's directory: as `cargo` gives it to the running program (a binary built from another
+/// checkout sharing the target directory is still right), else as it was at build time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

@@ -241,7 +241,7 @@ async fn record(s: &Scenario, me: &Persona, other: &Persona, out: &Path) {
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "writes drivers/tests/recordings: run after a protocol change, then review the diff"]
 async fn record_every_scenario() {
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../drivers/tests/recordings");
+    let out = manifest_dir().join("../drivers/tests/recordings");
     std::fs::create_dir_all(&out).expect("dir");
     let deck = sim::persona::generate::generate(10, 11, chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"));
     let mut with_fingers = deck.personas.iter().filter(|p| p.fingers.len() == 2 && !p.permits.is_empty());
@@ -249,4 +249,10 @@ async fn record_every_scenario() {
     for s in scenarios(me) {
         record(&s, me, other, &out).await;
     }
+}
+
+/// This package's directory: as `cargo` gives it to the running program (a binary built from another
+/// checkout sharing the target directory is still right), else as it was at build time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

@@ -411,7 +411,15 @@ impl Kiosk {
             self.purge()?;
         }
         if now >= self.next_health {
-            self.poll_health();
+            if self.session.is_none() {
+                self.poll_health();
+            } else {
+                // A session finds out for itself how the devices it uses are (a fault it meets
+                // counts at once), and every device is asked as soon as it ends: a poll now would
+                // only hold a device the applicant is about to need (a fingerprint health poll takes
+                // an image).
+                self.next_health = now + HEALTH_EVERY;
+            }
         }
         if self.final_until.is_some_and(|f| now >= f) {
             self.final_until = None;

@@ -24,7 +24,7 @@ pub fn kiosk_sim() -> PathBuf {
             if dir.ends_with("release") {
                 cmd.arg("--release");
             }
-            let status = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo runs");
+            let status = cmd.current_dir(super::manifest_dir()).status().expect("cargo runs");
             assert!(status.success(), "building kiosk-sim failed");
             dir.join("kiosk-sim")
         })

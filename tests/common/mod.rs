@@ -18,7 +18,7 @@ pub fn day() -> NaiveDate {
 
 /// The policy file the simulator ships.
 pub fn policy() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/data/policy.toml")
+    manifest_dir().join("sim/data/policy.toml")
 }
 
 /// The deck and which persona plays which role.
@@ -226,4 +226,10 @@ pub fn kiosk_setup(t: &TestDeck, dir: &Path, deck: PathBuf) -> sim::demo::KioskS
         central: None,
         frames: None,
     }
+}
+
+/// This package's directory: as `cargo` gives it to the running program (a binary built from another
+/// checkout sharing the target directory is still right), else as it was at build time.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

@@ -207,7 +207,7 @@ pub fn find_kioskd() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Some(cargo) = std::env::var_os("CARGO") {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let manifest = manifest_dir().join("../Cargo.toml");
         let mut cmd = std::process::Command::new(cargo);
         cmd.args(["build", "--quiet", "--bin", "kioskd", "--manifest-path"]).arg(&manifest);
         if dir.ends_with("release") {
@@ -223,4 +223,10 @@ pub fn find_kioskd() -> Result<PathBuf, String> {
         return Ok(beside);
     }
     Ok(PathBuf::from("kioskd"))
+}
+
+/// This package's directory: as `cargo` gives it to the running program (a binary built from another
+/// checkout sharing the target directory is still right), else as it was at build time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }
