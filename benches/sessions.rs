@@ -78,32 +78,27 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, Devices::new(rig.devices()));
     kiosk.prepare().await.expect("prepare");
     let socket = dir.path().join("control.sock");
+    let server = {
+        let (socket, handle, rig, clock) = (socket.clone(), handle.clone(), rig.clone(), clock.clone());
+        tokio::spawn(async move { kioskd::control_socket::serve(&socket, handle, rig, clock, None, None).await })
+    };
     let run = tokio::spawn(kiosk.run());
     // The scripted applicant walks in from its own thread (with its own runtime), as it would from
-    // outside the machine, and the simulator's control socket it acts through (its hands on the
-    // screen and the devices: a hall has no such socket) is served on that thread too: the daemon's
-    // thread is the one core counted.
+    // outside the machine: the daemon's thread is the one core counted.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let db = dir.path().join("kioskd.sqlite");
     let offset = clock.offset();
-    let (control, control_rig, control_clock) = (handle.clone(), rig.clone(), clock.clone());
     std::thread::Builder::new()
         .name("applicant".into())
         .spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("walker runtime");
-            let server = {
-                let socket = socket.clone();
-                rt.spawn(async move {
-                    kioskd::control_socket::serve(&socket, control, control_rig, control_clock, None, None).await
-                })
-            };
             let _ = done_tx.send(rt.block_on(walk_ins(want, secs, deck, hall, day, offset, socket, db)));
-            server.abort();
         })
         .expect("the applicant's thread");
     let w = done_rx.await.expect("the applicant's thread ended");
     handle.send(Request::Shutdown);
     run.await.expect("joined").expect("clean stop");
+    server.abort();
     let (sessions, secs, outcomes, journal) = (w.sessions, w.secs, w.outcomes, w.journal);
     let cpu_secs = w.cpu_secs;
     let daemon_cpu_secs = w.cpu_secs - w.walker_cpu_secs;
@@ -124,7 +119,7 @@ struct Walked {
     journal: i64,
     /// The process's CPU time over the timed walk-ins, s.
     cpu_secs: f64,
-    /// This thread's share of it (the applicant and the control socket it acts through), s.
+    /// This (the applicant's) thread's share of it, s.
     walker_cpu_secs: f64,
 }
 

@@ -15,7 +15,7 @@ use crate::demo::script::{Script, WalkIn, Want};
 use crate::devices::rig::{RigOptions, Speed, build};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The figures of one endorsement.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,6 +124,12 @@ pub async fn run(kioskd: &Path, runs: usize) -> Result<Vec<EndorseRun>, String> 
     let mut out = Vec::new();
     let mut clock = None;
     for (i, applicant) in applicants.iter().take(runs.max(1)).enumerate() {
+        // The next applicant steps up once the home screen offers the endorsement again (after an
+        // endorsement, once the printer's card path has settled empty, about a second): the wall
+        // time is their walk-in's, not the gap between two applicants.
+        if !walker.until_offered(Want::Endorsement, Duration::from_secs(30)).await? {
+            return Err("the home screen did not offer the endorsement within 30 s".into());
+        }
         let from = now_us();
         let walkin = WalkIn::new(applicant.clone(), Want::Endorsement);
         let r = walker.walk(&walkin, env.day, &mut clock).await?;

@@ -169,6 +169,13 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Wait (up to `within`) until the home screen offers `flow`, as an applicant who has not yet
+    /// stepped up would: whether it does.
+    pub async fn until_offered(&mut self, flow: Want, within: Duration) -> Result<bool, String> {
+        let home = self.back_home().await?;
+        Ok(self.home_until(home, within, |h| h.has_button(flow.button())).await.has_button(flow.button()))
+    }
+
     /// Watch the home screen for up to `within` until `done` holds; the home screen last seen.
     async fn home_until(&mut self, mut home: Screen, within: Duration, done: impl Fn(&Screen) -> bool) -> Screen {
         let deadline = tokio::time::Instant::now() + within;
