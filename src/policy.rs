@@ -222,26 +222,30 @@ pub fn trips_number(t: Trips) -> u8 {
     t.count().unwrap_or(0)
 }
 
+/// The policy the simulator ships (`sim/data/policy.toml`), for tests: found through
+/// CARGO_MANIFEST_DIR as `cargo` gives it to the running test (a test binary built from another
+/// checkout sharing the target directory still reads this one), else as it was at build time.
+#[cfg(test)]
+pub(crate) fn shipped_policy_path() -> std::path::PathBuf {
+    let dir: std::path::PathBuf =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into);
+    dir.join("sim/data/policy.toml")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// This package's directory: as `cargo` gives it to the running program (a binary built from another
-    /// checkout sharing the target directory is still right), else as it was at build time.
-    fn manifest_dir() -> std::path::PathBuf {
-        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
-    }
-
     #[test]
     fn shipped_policy_loads() {
-        let p = Policy::load(&manifest_dir().join("sim/data/policy.toml")).unwrap();
+        let p = Policy::load(&shipped_policy_path()).unwrap();
         assert!(p.endorsements.len() >= 4);
         assert_eq!(p.hall("nowhere").checkin_opens_before_min, 60);
     }
 
     #[test]
     fn the_taiwan_individual_tour_needs_an_open_city_hukou_or_residence_permit() {
-        let p = Policy::load(&manifest_dir().join("sim/data/policy.toml")).unwrap();
+        let p = Policy::load(&shipped_policy_path()).unwrap();
         let rule = &p.individual_tour;
         assert!(rule.allows("福建省厦门市思明区湖滨南路1号", &[]));
         assert!(rule.allows("上海市浦东新区世纪大道100号", &[]));

@@ -5,7 +5,7 @@ use crate::central::Authorisation;
 use drivers::permit::Destination;
 
 fn policy() -> Policy {
-    Policy::load(&manifest_dir().join("sim/data/policy.toml")).expect("policy")
+    Policy::load(&crate::policy::shipped_policy_path()).expect("policy")
 }
 
 fn at(hhmm: &str) -> DateTime<FixedOffset> {
@@ -332,10 +332,4 @@ fn every_input_that_can_carry_a_fault_gives_it() {
     ] {
         assert_eq!(input.fault(), None, "{input:?}");
     }
-}
-
-/// This package's directory: as `cargo` gives it to the running program (a binary built from another
-/// checkout sharing the target directory is still right), else as it was at build time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

@@ -6,7 +6,7 @@ use crate::central::{Booking, CancelResult, Documents, TravelRecords};
 use sim::scheduler::public_api::{Contact, DocumentInfo, Pickup, PickupMethod, TravelRecord};
 
 fn policy() -> Policy {
-    Policy::load(&manifest_dir().join("sim/data/policy.toml")).expect("policy")
+    Policy::load(&crate::policy::shipped_policy_path()).expect("policy")
 }
 
 fn now() -> DateTime<FixedOffset> {
@@ -383,10 +383,4 @@ fn a_booklet_permit_to_card_is_a_renewal_and_past_bookings_are_not_offered_for_c
     let e = touch(&mut s, &c, "cert:hk_macau_booklet_to_card");
     assert!(e.iter().any(|e| matches!(e, Effect::LoadSlots { .. })), "no business question");
     assert_eq!(s.draft.as_ref().and_then(|d| d.business.as_deref()), Some("renewal"));
-}
-
-/// This package's directory: as `cargo` gives it to the running program (a binary built from another
-/// checkout sharing the target directory is still right), else as it was at build time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }
