@@ -172,8 +172,14 @@ impl<'a> Walker<'a> {
     /// Wait (up to `within`) until the home screen offers `flow`, as an applicant who has not yet
     /// stepped up would: whether it does.
     pub async fn until_offered(&mut self, flow: Want, within: Duration) -> Result<bool, String> {
+        Ok(self.home_offering(flow, within).await?.has_button(flow.button()))
+    }
+
+    /// Back to the home screen, then watch it for up to `within` until it offers `flow`; the home
+    /// screen last seen.
+    async fn home_offering(&mut self, flow: Want, within: Duration) -> Result<Screen, String> {
         let home = self.back_home().await?;
-        Ok(self.home_until(home, within, |h| h.has_button(flow.button())).await.has_button(flow.button()))
+        Ok(self.home_until(home, within, |h| h.has_button(flow.button())).await)
     }
 
     /// Watch the home screen for up to `within` until `done` holds; the home screen last seen.
@@ -216,10 +222,9 @@ impl<'a> Walker<'a> {
             self.cmd.call(&Request::SetClock { at }).await?;
             *clock = Some(at);
         }
-        let mut home = self.back_home().await?;
         let button = w.flow.button();
         // A flow out of service may come back in a moment (staff just cleared a fault): wait a little.
-        home = self.home_until(home, self.service_wait, |h| h.has_button(button)).await;
+        let mut home = self.home_offering(w.flow, self.service_wait).await?;
         let mut fault = w.fault.clone();
         if let Some(f) = fault.take_if(|f| f.at == "home") {
             self.world(WorldAction::Fault { device: f.device, fault: Some(f.kind) }).await?;
