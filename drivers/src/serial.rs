@@ -6,7 +6,7 @@
 
 use crate::error::DeviceError;
 use crate::record::{Recorded, Recorder};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -100,23 +100,31 @@ where
     /// cancelled mid-way, or its answer arrived damaged), its answer may still be arriving: wait
     /// until the line is quiet and throw it away, so it is not taken for the answer to this one.
     /// A port just opened is treated the same way: an earlier owner (a daemon killed mid-exchange)
-    /// may have left the device busy with a request whose answer is still to come.
+    /// may have left the device busy with a request whose answer is still to come. And whatever
+    /// arrived since the last exchange ended was asked for by no exchange of this link (that
+    /// earlier owner's answer, come after this link's first exchange had found the line quiet):
+    /// it is drained the same way, or every answer from then on would be one behind.
     pub async fn begin(&mut self) {
         let fresh = self.framed.is_none() && self.ensure_open().is_ok();
-        if self.in_exchange || fresh {
-            let stop = tokio::time::Instant::now() + DRAIN_MAX;
-            while let Some(f) = &mut self.framed {
-                f.read_buffer_mut().clear();
-                if tokio::time::Instant::now() >= stop {
+        // Nothing is on its way: only what already came is drained.
+        let mut wait = if self.in_exchange || fresh { QUIET } else { Duration::ZERO };
+        let stop = tokio::time::Instant::now() + DRAIN_MAX;
+        while let Some(f) = &mut self.framed {
+            f.read_buffer_mut().clear();
+            if tokio::time::Instant::now() >= stop {
+                break;
+            }
+            let next = if wait.is_zero() {
+                f.next().now_or_never().ok_or(())
+            } else {
+                tokio::time::timeout(wait, f.next()).await.map_err(|_| ())
+            };
+            match next {
+                Err(()) => break,
+                Ok(Some(Ok(_))) => wait = QUIET,
+                Ok(_) => {
+                    self.framed = None;
                     break;
-                }
-                match tokio::time::timeout(QUIET, f.next()).await {
-                    Err(_) => break,
-                    Ok(Some(Ok(_))) => continue,
-                    Ok(_) => {
-                        self.framed = None;
-                        break;
-                    }
                 }
             }
         }
@@ -296,6 +304,31 @@ mod tests {
         let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
         assert_eq!(&got[..], b"fresh");
         link.end();
+    }
+
+    /// The earlier owner's late answer can also come after the first exchange found the line
+    /// quiet: that exchange takes it for its own, and its own answer arrives after it ended. The
+    /// next exchange drains what came in between, so answers are not one behind from then on.
+    #[tokio::test]
+    async fn what_arrived_between_exchanges_is_drained_before_the_next() {
+        use tokio::io::AsyncWriteExt;
+        use tokio_serial::SerialPort;
+        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
+        let path = host.name().expect("pty name");
+        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        link.begin().await;
+        link.send(bytes::Bytes::from_static(b"1?")).await.expect("sent");
+        device.write_all(b"late").await.expect("write");
+        assert_eq!(&link.recv(Duration::from_secs(2)).await.expect("an answer")[..], b"late");
+        link.end();
+        device.write_all(b"1!").await.expect("write");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        link.begin().await;
+        link.send(bytes::Bytes::from_static(b"2?")).await.expect("sent");
+        device.write_all(b"2!").await.expect("write");
+        assert_eq!(&link.recv(Duration::from_secs(2)).await.expect("an answer")[..], b"2!");
+        link.end();
+        assert_eq!(link.opens(), 1);
     }
 
     /// A device that stops answering is reopened after REOPEN_AFTER_SILENCE unanswered requests;

@@ -71,3 +71,42 @@ async fn the_driver_matches_fingers_through_the_emulated_module() {
     assert!(scanner.verify(&card, Duration::from_secs(2)).await.expect("verify").matched);
     emulator.abort();
 }
+
+/// A kioskd killed while the module was imaging a finger leaves the module's answer on its way.
+/// The next kioskd's first exchange (its health poll) finds the line quiet, so the late answer
+/// arrives during that poll and every answer after it would be one behind: its first session
+/// then read the answer to the previous request and failed with garbage (found by the crash
+/// harness, RELIABILITY.md). Whatever the module sent between exchanges was asked by no one there:
+/// the next exchange drains it first.
+#[tokio::test(flavor = "current_thread")]
+async fn a_late_answer_to_a_killed_kioskd_does_not_put_the_next_one_behind() {
+    use drivers::fingerprint::ef01::{DEFAULT_ADDRESS, Instruction, PacketCodec};
+    use futures_util::SinkExt;
+    use tokio_serial::SerialPortBuilderExt;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("fingerprint");
+    let (_, rig) = build(&RigOptions { speed: Speed::Realistic, ..Default::default() });
+    let port = PtyPort::create(&link).expect("pty");
+    let emulator = tokio::spawn(sim::wire::fingerprint::run(port, rig.fingerprint.clone()));
+    let deck = generate(10, 3, chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"));
+    let me = deck.personas.iter().find(|p| !p.fingers.is_empty()).expect("a persona with fingers");
+    let card: Vec<_> = me.fingers.iter().map(|f| f.template.clone()).collect();
+    let finger = || PlacedFinger { pattern: me.fingers[0].template.clone(), poor: false };
+
+    // The killed kioskd: it asked for an image of the finger on the prism and went away.
+    rig.fingerprint.place(finger());
+    {
+        let port = tokio_serial::new(link.to_string_lossy(), 57_600).open_native_async().expect("open");
+        let mut framed = tokio_util::codec::Framed::new(port, PacketCodec::new());
+        framed.send(Instruction::GenImg.to_packet(DEFAULT_ADDRESS)).await.expect("sent");
+    }
+    // The next one starts while the module is still imaging.
+    let mut scanner = Ef01Scanner::new(PortSettings::new(link.clone(), 57_600), 0);
+    assert_eq!(scanner.health().await.state, DeviceState::Online);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    rig.fingerprint.place(finger());
+    let m = scanner.verify(&card, Duration::from_secs(3)).await;
+    assert!(matches!(m, Ok(ref m) if m.matched), "the first applicant after the restart: {m:?}");
+    emulator.abort();
+}
