@@ -3,7 +3,8 @@
 //!
 //! In one process: on one thread (a current-thread tokio runtime) the daemon's kiosk loop
 //! (`runtime::Kiosk`: the session state machine, every transition journaled in one SQLite
-//! transaction on a store file before its effects run, device tasks), every device simulated with
+//! transaction on a store file before its effects run, or with the next for one a restart would not
+//! notice, device tasks), every device simulated with
 //! no latency (`sim` rig, `Speed::Zero`), central answered from the persona deck in-process
 //! (`DeckCentral`) and the simulator control socket; on a second thread the demo's scripted
 //! applicant (`sim::demo::Walker`) driving each walk-in over that socket as `kiosk-sim demo` does,

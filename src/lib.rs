@@ -4,7 +4,8 @@
 //! - [`store`]: the local SQLite store (journal, bookings cache, tickets, payments, endorsements,
 //!   outbox, audit chain).
 //! - [`runtime`]: the thin async shell that feeds the machine with device events, touches and timers
-//!   and performs its effects, journaling each transition first.
+//!   and performs its effects, journaling each transition first (or, for one a restart would not
+//!   notice, with the next).
 //! - [`central`], [`policy`], [`config`], [`clock`], [`documents`]: what the shell needs around it.
 
 pub mod backends;

@@ -2,7 +2,9 @@
 //!
 //! One event loop owns the store, the current session and its in-memory secrets. Device work runs
 //! as tasks (see [`tasks`]) that answer with session inputs. For every input the loop steps the
-//! machine, commits the new state with its records, and only then performs the effects.
+//! machine, commits the new state with its records, and only then performs the effects; a
+//! transition a restart would not notice ([`Session::journal_can_wait`]) has its journal row
+//! written with the session's next commit instead.
 
 mod applicant;
 pub mod availability;
@@ -12,9 +14,9 @@ use crate::central::Central;
 use crate::clock::Clock;
 use crate::config::Liveness;
 use crate::policy::Policy;
-use crate::session::{CentralFailure, Ctx, Effect, Flow, Input, Lookup, LookupKey, Session};
+use crate::session::{CentralFailure, Ctx, Effect, Flow, Input, Lookup, LookupKey, Session, Unwind};
 use crate::staff::protocol::{Command as StaffCommand, Consumable, Reply, SessionStatus, Status};
-use crate::store::{Store, StoreError};
+use crate::store::{JournalRow, Store, StoreError};
 use drivers::camera::liveness::Challenge;
 use drivers::{DeviceKind, Health};
 use kiosk_ui::{Screen, View};
@@ -155,6 +157,10 @@ pub struct Kiosk {
     /// Owed refunds or a leftover permit being dealt with in the background.
     housework: std::collections::BTreeSet<DeviceKind>,
     next_health: Instant,
+    /// How the session's last durable state comes back after a restart, when it unwinds.
+    durable: Option<Unwind>,
+    /// The session's transitions not journaled yet (see [`Session::journal_can_wait`]).
+    waiting: Vec<JournalRow>,
     commits: u64,
     crash: Option<CrashPoint>,
     frozen_until: Option<Instant>,
@@ -176,11 +182,12 @@ pub enum RunError {
 }
 
 /// Where a crash test stops the kiosk dead, as a power cut would: right after the `after_commits`-th
-/// committed transition, either before its effects start or once they have run (their results
-/// never journaled).
+/// transition, either before its effects start or once they have run (their results never
+/// journaled). A transition whose line waits for the next commit ([`Session::journal_can_wait`])
+/// counts too: the crash then loses it, as a power cut would.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CrashPoint {
-    /// Which commit (1-based, counted from the start of this run).
+    /// Which transition (1-based, counted from the start of this run).
     pub after_commits: u64,
     /// Let that transition's effects run before the crash.
     pub effects_run: bool,
@@ -228,6 +235,8 @@ impl Kiosk {
             path_settles: None,
             housework: std::collections::BTreeSet::new(),
             next_health: Instant::now(),
+            durable: None,
+            waiting: Vec::new(),
             commits: 0,
             crash: None,
             frozen_until: None,
@@ -635,7 +644,9 @@ impl Kiosk {
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
         let (session, effects) = Session::start(id, flow, &ctx);
         tracing::info!(session = %session.id, flow = flow.name(), "session started");
-        self.store.commit(&session, "start", &effects, None, now)?;
+        self.store.commit(&session, "start", &effects, None, now, &[])?;
+        self.durable = session.unwinds();
+        self.waiting.clear();
         self.session = Some(session);
         self.committed(effects)
     }
@@ -666,8 +677,16 @@ impl Kiosk {
             return Ok(());
         }
         tracing::debug!(session = %session.id, input = %summary, step = ?session.step, "transition");
+        if used.is_none() && session.journal_can_wait(self.durable, &effects) {
+            // A restart would do the same with or without this transition: its line waits for
+            // the session's next commit, and its effects run now.
+            self.waiting.push(JournalRow::new(session, &summary, &effects, now));
+            return self.committed(effects);
+        }
         // What the device used up is counted in the transition's own transaction.
-        let answers = self.store.commit(session, &summary, &effects, used, now)?;
+        let answers = self.store.commit(session, &summary, &effects, used, now, &self.waiting)?;
+        self.waiting.clear();
+        self.durable = session.unwinds();
         self.queue.extend(answers);
         self.committed(effects)
     }
@@ -690,7 +709,7 @@ impl Kiosk {
         Ok(())
     }
 
-    /// Transitions committed so far in this run.
+    /// Transitions made so far in this run (journaled, or waiting to be with the next commit).
     pub fn commits(&self) -> u64 {
         self.commits
     }
@@ -902,6 +921,8 @@ impl Kiosk {
     fn next_session_or_home(&mut self) -> Result<(), RunError> {
         if let Some(s) = self.recovering.pop_front() {
             tracing::warn!(session = %s.id, step = ?s.step, "resuming");
+            self.durable = s.unwinds();
+            self.waiting.clear();
             self.session = Some(s);
             self.show(View::Working {
                 what: kiosk_ui::Text::new("正在恢复上次业务", "Finishing an interrupted session"),

@@ -13,6 +13,7 @@ mod exit;
 mod holder;
 mod query;
 mod recover;
+pub use recover::Unwind;
 mod verify;
 
 use crate::central::Authorisation;

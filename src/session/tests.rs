@@ -111,6 +111,55 @@ fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
     (s, e)
 }
 
+/// Which transitions of a whole endorsement may wait to be journaled with the next commit, as the
+/// runtime decides it: every one before the payment that changes nothing a restart would do, and
+/// none from the payment on. Each that waits resumes exactly as the state last made durable does.
+#[test]
+fn only_transitions_a_restart_would_not_notice_wait_for_the_next_commit() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
+    let mut durable = s.clone();
+    let granted = Authorisation::Granted {
+        auth_id: "A".into(),
+        allowed: vec!["HK-L-3M-1".into()],
+        residence_permits: Vec::new(),
+    };
+    let inputs = vec![
+        Input::Permit { result: Ok(permit("2030-01-01")) },
+        Input::Card { result: Ok(card(true)) },
+        Input::Finger { result: Ok(true) },
+        Input::Auth { result: Ok(granted) },
+        Input::Face { result: Ok(true) },
+        Input::Touch { button: "HK-L-3M-1".into() },
+        Input::Touch { button: "back".into() },
+        Input::Touch { button: "HK-L-3M-1".into() },
+        Input::Touch { button: "confirm".into() },
+        Input::PaymentOpened { result: Ok(()) },
+        Input::Payment { result: Ok(PayResult::Paid { txn_id: "T1".into() }) },
+        Input::Written { result: Ok(()) },
+        Input::Printed { result: Ok(()) },
+        Input::Ejected { result: Ok(()) },
+        Input::Taken { taken: true },
+    ];
+    let mut waited = Vec::new();
+    for input in inputs {
+        let name = input.summary();
+        let e = s.step(input, &c);
+        if s.journal_can_wait(durable.unwinds(), &e) {
+            let (mut from_durable, mut from_here) = (durable.clone(), s.clone());
+            let (a, b) = (from_durable.resume(&c), from_here.resume(&c));
+            assert_eq!((a, from_durable.step), (b, from_here.step), "a restart after {name} would notice it");
+            waited.push(name);
+        } else {
+            durable = s.clone();
+        }
+    }
+    assert_eq!(s.step, Step::Ended);
+    let waited: Vec<&str> = waited.iter().map(|w| w.split([' ', ':']).next().unwrap_or_default()).collect();
+    assert_eq!(waited, ["permit", "card", "finger", "auth", "face", "touch", "touch", "touch"], "{waited:?}");
+}
+
 fn position<F: Fn(&Effect) -> bool>(e: &[Effect], f: F) -> usize {
     e.iter().position(f).unwrap_or(usize::MAX)
 }

@@ -188,12 +188,12 @@ impl Store {
         effects: &[Effect],
         used: Option<&str>,
         now: DateTime<FixedOffset>,
+        waiting: &[JournalRow],
     ) -> Result<Vec<Input>> {
         let state = serde_json::to_string(s)
             .map_err(|e| StoreError::Corrupt { what: "session state".into(), message: e.to_string() })?;
-        let step = step_name(s);
-        let at = now.to_rfc3339();
-        let kinds: Vec<String> = effects.iter().map(effect_name).collect();
+        let own = JournalRow::new(s, input, effects, now);
+        let (step, at) = (own.step.clone(), own.at.clone());
         let (kiosk_id, prefix) = (self.kiosk_id.clone(), self.prefix.clone());
         let tx = Immediate::begin(&self.conn)?;
         let (outcome, reason) = match effects.iter().find_map(|e| match e {
@@ -214,13 +214,16 @@ impl Store {
         if let Some(name) = used {
             exec(&tx, "UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
         }
-        let seq: i64 =
-            row(&tx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
-        exec(
-            &tx,
-            "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![s.id, seq, at, input, step, kinds.join(",")],
-        )?;
+        let mut seq: i64 =
+            row(&tx, "SELECT COALESCE(MAX(seq), 0) FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
+        for j in waiting.iter().chain(std::iter::once(&own)) {
+            seq += 1;
+            exec(
+                &tx,
+                "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![s.id, seq, j.at, j.input, j.step, j.effects],
+            )?;
+        }
         let mut answers = Vec::new();
         for e in effects {
             let Effect::Record { record } = e else { continue };
@@ -562,6 +565,25 @@ fn next_counter(tx: &Connection, day: &str, class: &str) -> Result<i64> {
         params![day, class],
     )?;
     Ok(row(tx, "SELECT next FROM ticket_counters WHERE day = ?1 AND class = ?2", params![day, class], |r| r.get(0))?)
+}
+
+/// One transition's line in the journal: when, what came in, the step it led to, the effects' names.
+/// A transition that may wait ([`Session::journal_can_wait`]) keeps its line until the next
+/// commit of its session writes it, in order, before its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRow {
+    at: String,
+    input: String,
+    step: String,
+    effects: String,
+}
+
+impl JournalRow {
+    /// The line of a transition of `s` (already stepped) on `input`, with `effects`, at `now`.
+    pub fn new(s: &Session, input: &str, effects: &[Effect], now: DateTime<FixedOffset>) -> JournalRow {
+        let kinds: Vec<String> = effects.iter().map(effect_name).collect();
+        JournalRow { at: now.to_rfc3339(), input: input.to_string(), step: step_name(s), effects: kinds.join(",") }
+    }
 }
 
 fn step_name(s: &Session) -> String {
