@@ -754,6 +754,10 @@ impl Kiosk {
                     self.spawn(true, async move { (tasks::read_permit(d, year).await, None) })
                 }
                 Effect::StopWaiting => self.stop_waiters(),
+                Effect::CheckPrinter => {
+                    let d = d.clone();
+                    self.spawn(false, async move { (tasks::printer_ready(d).await, None) })
+                }
                 Effect::LookupBooking { key } => {
                     let today = self.clock.now().date_naive();
                     match self.store.lookup(&key, &self.id.hall_id, today) {

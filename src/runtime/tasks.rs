@@ -391,6 +391,30 @@ pub async fn probe(d: Devices) -> Input {
     Input::CardInside { result: r.map_err(|e| endorser_fault(&e)) }
 }
 
+/// Whether the endorsement printer can write now, from its status (a few seconds at most on the
+/// wire): what is wrong with it as a fault, if anything.
+pub async fn printer_ready(d: Devices) -> Input {
+    let h = d.health(DeviceKind::Endorser).await;
+    Input::PrinterReady { result: unfit(&h).map_or(Ok(()), Err) }
+}
+
+/// What keeps a device from working, as a fault of the kind its health names.
+fn unfit(h: &drivers::Health) -> Option<Fault> {
+    use drivers::{DeviceState, MediaState};
+    if h.is_usable() {
+        return None;
+    }
+    let fault = match (h.state, h.media) {
+        (DeviceState::HardwareError(f), _) => f,
+        (DeviceState::NoDevice, _) => FaultKind::Unplugged,
+        (_, Some(MediaState::Jammed)) => FaultKind::CardJam,
+        (_, Some(MediaState::Out)) => FaultKind::RibbonOut,
+        // Offline: not answering, or not trusted again yet after failing.
+        _ => FaultKind::Timeout,
+    };
+    Some(Fault { device: h.kind, fault, message: format!("{:?}, media {:?}", h.state, h.media) })
+}
+
 /// Eject the permit; with no card inside there is nothing to eject.
 pub async fn eject(d: Devices) -> Input {
     let r = d.endorser.lock().await.eject().await;

@@ -1,6 +1,7 @@
 //! Group-tour endorsement: permit and ID card (read at the same time) → same person → fingerprint
 //! and face, while central authorises → choice among what the applicant may have → fee from policy
-//! → payment → the endorsement written while the receipt prints → permit ejected.
+//! → the printer says it can write → payment → the endorsement written while the receipt prints →
+//! permit ejected.
 
 use super::*;
 use crate::documents;
@@ -70,6 +71,8 @@ impl Session {
                 vec![Effect::Show { view: self.choose_view(ctx) }, ctx.idle()]
             }
             (Step::EnConfirm, Input::Touch { button }) if button == "confirm" => self.decide(ctx),
+            (Step::EnPreflight, Input::PrinterReady { result: Ok(()) }) => self.start_payment(ctx),
+            (Step::EnPreflight, Input::PrinterReady { result: Err(f) }) => self.device_fault(&f, ctx),
             (Step::EnPayOpen, Input::PaymentOpened { result: Ok(()) }) => {
                 self.step = Step::EnPaying;
                 let (order_no, fee_fen) =
@@ -325,9 +328,19 @@ impl Session {
             }
             AuthState::Answered { decision: Authorisation::Granted { allowed, .. } } => {
                 let ok = self.choice.as_ref().is_some_and(|c| allowed.contains(c));
-                if ok { self.start_payment(ctx) } else { self.refuse(Reason::NotEligible, None, ctx) }
+                if ok { self.preflight() } else { self.refuse(Reason::NotEligible, None, ctx) }
             }
         }
+    }
+
+    /// Before anyone is charged, the endorsement printer says it can write: a printer that went
+    /// silent, noisy or out of film after the permit went in is found in seconds, and the
+    /// applicant is sent away without paying, instead of paying, waiting for the write to fail
+    /// and being refunded.
+    fn preflight(&mut self) -> Vec<Effect> {
+        self.step = Step::EnPreflight;
+        let what = Text::new("正在检查签注设备", "Checking the endorsement printer");
+        vec![Effect::Idle { after: None }, Effect::Show { view: View::Working { what } }, Effect::CheckPrinter]
     }
 
     fn start_payment(&mut self, ctx: &Ctx) -> Vec<Effect> {

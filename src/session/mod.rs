@@ -279,6 +279,11 @@ pub enum Input {
         /// Or failed.
         result: Result<(), Fault>,
     },
+    /// The endorsement printer said whether it can write now.
+    PrinterReady {
+        /// Ready, or what is wrong with it.
+        result: Result<(), Fault>,
+    },
     /// A print job finished.
     Printed {
         /// Or failed.
@@ -351,7 +356,8 @@ impl Input {
             | Input::Written { result: Err(f) }
             | Input::Ejected { result: Err(f) }
             | Input::Retained { result: Err(f) }
-            | Input::Printed { result: Err(f) } => f,
+            | Input::Printed { result: Err(f) }
+            | Input::PrinterReady { result: Err(f) } => f,
             Input::Payment { result: Err(f) } => f,
             Input::PaymentStatus { result: Err(f) } => f,
             Input::ReadBack { result: Err(f) } => f,
@@ -441,6 +447,9 @@ pub enum Effect {
         /// Time allowed.
         after: Option<Duration>,
     },
+    /// Ask the endorsement printer whether it can write (its status: answering, no fault, film
+    /// left, nothing jammed); answers [`Input::PrinterReady`].
+    CheckPrinter,
     /// Wait for an ID card and read it.
     ReadCard,
     /// Wait for a permit and read it.
@@ -721,6 +730,8 @@ pub enum Step {
     EnConfirm,
     /// Endorsement: waiting for central.
     EnAwaitAuth,
+    /// Endorsement: asking the endorsement printer whether it can write, before any payment.
+    EnPreflight,
     /// Endorsement: opening the payment.
     EnPayOpen,
     /// Endorsement: waiting for the payer.
@@ -968,6 +979,7 @@ impl Session {
                 | Step::EnChoose
                 | Step::EnConfirm
                 | Step::EnAwaitAuth
+                | Step::EnPreflight
                 | Step::IdPresent
                 | Step::QMenu
                 | Step::QAsking

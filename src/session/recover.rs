@@ -24,6 +24,7 @@ impl Effect {
             Effect::Show { .. }
             | Effect::Idle { .. }
             | Effect::ReadCard
+            | Effect::CheckPrinter
             | Effect::StopWaiting
             | Effect::LookupBooking { .. }
             | Effect::VerifyFinger
@@ -65,9 +66,13 @@ impl Session {
             | Step::BkConfirm
             | Step::BkCancelConfirm => Some(Unwind::Refuse),
             // Before payment: the permit may be inside.
-            Step::EnDocuments | Step::Verify | Step::EnChoose | Step::EnConfirm | Step::EnAwaitAuth | Step::EnProbe => {
-                Some(Unwind::ProbeAndEject)
-            }
+            Step::EnDocuments
+            | Step::Verify
+            | Step::EnChoose
+            | Step::EnConfirm
+            | Step::EnAwaitAuth
+            | Step::EnPreflight
+            | Step::EnProbe => Some(Unwind::ProbeAndEject),
             // The rest hold something (a payment, a write, a print, a question central may have
             // acted on) and come back each its own way (`resume`).
             Step::CiPrinting

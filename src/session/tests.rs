@@ -108,6 +108,9 @@ fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
     };
     s.step(Input::Auth { result: Ok(granted) }, &c);
     let e = s.step(Input::Touch { button: "confirm".into() }, &c);
+    assert_eq!(e.last(), Some(&Effect::CheckPrinter), "the printer is asked before anyone pays: {e:?}");
+    assert!(!e.iter().any(|e| matches!(e, Effect::Record { .. } | Effect::OpenPayment { .. })), "{e:?}");
+    let e = s.step(Input::PrinterReady { result: Ok(()) }, &c);
     (s, e)
 }
 
@@ -135,6 +138,7 @@ fn only_transitions_a_restart_would_not_notice_wait_for_the_next_commit() {
         Input::Touch { button: "back".into() },
         Input::Touch { button: "HK-L-3M-1".into() },
         Input::Touch { button: "confirm".into() },
+        Input::PrinterReady { result: Ok(()) },
         Input::PaymentOpened { result: Ok(()) },
         Input::Payment { result: Ok(PayResult::Paid { txn_id: "T1".into() }) },
         Input::Written { result: Ok(()) },
@@ -157,7 +161,7 @@ fn only_transitions_a_restart_would_not_notice_wait_for_the_next_commit() {
     }
     assert_eq!(s.step, Step::Ended);
     let waited: Vec<&str> = waited.iter().map(|w| w.split([' ', ':']).next().unwrap_or_default()).collect();
-    assert_eq!(waited, ["permit", "card", "finger", "auth", "face", "touch", "touch", "touch"], "{waited:?}");
+    assert_eq!(waited, ["permit", "card", "finger", "auth", "face", "touch", "touch", "touch", "touch"], "{waited:?}");
 }
 
 fn position<F: Fn(&Effect) -> bool>(e: &[Effect], f: F) -> usize {
@@ -186,6 +190,34 @@ fn intents_are_recorded_before_money_moves_or_the_card_is_written() {
     };
     assert_eq!(endorsement.destination, Destination::HongKong);
     assert_eq!(endorsement.issue_key.as_deref(), Some("Es1"));
+}
+
+/// A printer that failed after the permit went in (silent, noisy, out of film) is found before
+/// anyone pays: the applicant is told which device, nothing is charged, the permit is given back.
+#[test]
+fn a_printer_that_cannot_write_sends_the_applicant_away_before_paying() {
+    let p = policy();
+    let c = ctx(&p, at("10:00"));
+    let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
+    s.step(Input::Permit { result: Ok(permit("2030-01-01")) }, &c);
+    s.step(Input::Card { result: Ok(card(true)) }, &c);
+    s.step(Input::Finger { result: Ok(true) }, &c);
+    s.step(Input::Face { result: Ok(true) }, &c);
+    s.step(Input::Touch { button: "HK-L-3M-1".into() }, &c);
+    let granted = Authorisation::Granted {
+        auth_id: "A".into(),
+        allowed: vec!["HK-L-3M-1".into()],
+        residence_permits: Vec::new(),
+    };
+    s.step(Input::Auth { result: Ok(granted) }, &c);
+    let e = s.step(Input::Touch { button: "confirm".into() }, &c);
+    assert_eq!(s.step, Step::EnPreflight, "{e:?}");
+    let f = Fault { device: DeviceKind::Endorser, fault: drivers::FaultKind::RibbonOut, message: "film".into() };
+    let e = s.step(Input::PrinterReady { result: Err(f) }, &c);
+    assert!(!e.iter().any(|e| matches!(e, Effect::OpenPayment { .. } | Effect::Write { .. })), "{e:?}");
+    assert!(s.order.is_none(), "no order was opened");
+    assert!(e.contains(&Effect::Eject), "the permit is given back: {e:?}");
+    assert_eq!(s.reason, Some(Reason::DeviceFault));
 }
 
 #[test]
@@ -364,6 +396,7 @@ fn every_input_that_can_carry_a_fault_gives_it() {
         Input::Ejected { result: Err(f.clone()) },
         Input::Retained { result: Err(f.clone()) },
         Input::Printed { result: Err(f.clone()) },
+        Input::PrinterReady { result: Err(f.clone()) },
     ];
     for input in &inputs {
         let by_json = serde_json::to_value(input)
