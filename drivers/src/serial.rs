@@ -264,18 +264,26 @@ impl FlapGuard {
 mod tests {
     use super::*;
 
+    type Pty = (tokio_serial::SerialStream, SerialLink<tokio_util::codec::BytesCodec>, tokio_serial::SerialStream);
+
+    /// A device's end of a pty pair, a link to the other end (not opened yet), and that end held
+    /// open as long as the test keeps it (so the pair stays as a plugged-in port is).
+    fn pty_link() -> Pty {
+        use tokio_serial::SerialPort;
+        let (device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
+        let path = host.name().expect("pty name");
+        (device, SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new()), host)
+    }
+
     /// A daemon killed mid-exchange leaves the device's answer waiting in the port: the next
     /// daemon to open it must not take it for the answer to its own first request (found by the
     /// crash harness, tests/crash.rs: every fingerprint answer was then one behind).
     #[tokio::test]
     async fn what_the_device_sent_before_the_port_was_opened_is_not_read() {
         use tokio::io::AsyncWriteExt;
-        use tokio_serial::SerialPort;
-        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
-        let path = host.name().expect("pty name");
+        let (mut device, mut link, _host) = pty_link();
         device.write_all(b"stale").await.expect("write");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
         link.ensure_open().expect("opens");
         device.write_all(b"fresh").await.expect("write");
         let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
@@ -289,10 +297,7 @@ mod tests {
     #[tokio::test]
     async fn a_late_answer_to_an_earlier_owner_is_drained_before_the_first_exchange() {
         use tokio::io::AsyncWriteExt;
-        use tokio_serial::SerialPort;
-        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
-        let path = host.name().expect("pty name");
-        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        let (mut device, mut link, _host) = pty_link();
         let late = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(10)).await;
             device.write_all(b"late").await.expect("write");
@@ -312,10 +317,7 @@ mod tests {
     #[tokio::test]
     async fn what_arrived_between_exchanges_is_drained_before_the_next() {
         use tokio::io::AsyncWriteExt;
-        use tokio_serial::SerialPort;
-        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
-        let path = host.name().expect("pty name");
-        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        let (mut device, mut link, _host) = pty_link();
         link.begin().await;
         link.send(bytes::Bytes::from_static(b"1?")).await.expect("sent");
         device.write_all(b"late").await.expect("write");
@@ -336,10 +338,7 @@ mod tests {
     #[tokio::test]
     async fn the_port_is_reopened_after_requests_in_a_row_go_unanswered() {
         use tokio::io::AsyncWriteExt;
-        use tokio_serial::SerialPort;
-        let (mut device, host) = tokio_serial::SerialStream::pair().expect("pty pair");
-        let path = host.name().expect("pty name");
-        let mut link = SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new());
+        let (mut device, mut link, _host) = pty_link();
         for _ in 0..REOPEN_AFTER_SILENCE + 1 {
             assert!(matches!(link.recv(Duration::from_millis(5)).await, Err(DeviceError::Timeout(_))));
         }

@@ -12,14 +12,28 @@ use sim::persona::generate::generate;
 use sim::wire::pty::PtyPort;
 use std::time::Duration;
 
-#[tokio::test(flavor = "current_thread")]
-async fn the_driver_matches_fingers_through_the_emulated_module() {
+/// The emulated module on a pty at `link` in `dir`, its rig, and a deck of test applicants.
+struct Module {
+    dir: tempfile::TempDir,
+    link: std::path::PathBuf,
+    rig: sim::devices::rig::Rig,
+    emulator: tokio::task::JoinHandle<()>,
+    deck: sim::persona::Deck,
+}
+
+fn module(speed: Speed) -> Module {
     let dir = tempfile::tempdir().expect("tempdir");
     let link = dir.path().join("fingerprint");
-    let (_, rig) = build(&RigOptions { speed: Speed::Zero, ..Default::default() });
+    let (_, rig) = build(&RigOptions { speed, ..Default::default() });
     let port = PtyPort::create(&link).expect("pty");
     let emulator = tokio::spawn(sim::wire::fingerprint::run(port, rig.fingerprint.clone()));
     let deck = generate(10, 3, chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"));
+    Module { dir, link, rig, emulator, deck }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_driver_matches_fingers_through_the_emulated_module() {
+    let Module { dir: _dir, link, rig, emulator, deck } = module(Speed::Zero);
     let mut with_fingers = deck.personas.iter().filter(|p| !p.fingers.is_empty());
     let (me, other) = (with_fingers.next().expect("a persona"), with_fingers.next().expect("another"));
     let card: Vec<_> = me.fingers.iter().map(|f| f.template.clone()).collect();
@@ -84,12 +98,7 @@ async fn a_late_answer_to_a_killed_kioskd_does_not_put_the_next_one_behind() {
     use futures_util::SinkExt;
     use tokio_serial::SerialPortBuilderExt;
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let link = dir.path().join("fingerprint");
-    let (_, rig) = build(&RigOptions { speed: Speed::Realistic, ..Default::default() });
-    let port = PtyPort::create(&link).expect("pty");
-    let emulator = tokio::spawn(sim::wire::fingerprint::run(port, rig.fingerprint.clone()));
-    let deck = generate(10, 3, chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"));
+    let Module { dir: _dir, link, rig, emulator, deck } = module(Speed::Realistic);
     let me = deck.personas.iter().find(|p| !p.fingers.is_empty()).expect("a persona with fingers");
     let card: Vec<_> = me.fingers.iter().map(|f| f.template.clone()).collect();
     let finger = || PlacedFinger { pattern: me.fingers[0].template.clone(), poor: false };

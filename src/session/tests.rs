@@ -90,7 +90,8 @@ fn checkin_uses_the_face_only_when_the_card_has_no_fingerprint() {
 }
 
 /// Drive an endorsement to the payment, returning the session.
-fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
+/// An endorsement walked up to the confirmation, which asks the printer whether it can write.
+fn to_printer_check(p: &Policy, expiry: &str) -> Session {
     let c = ctx(p, at("10:00"));
     let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
     s.step(Input::Permit { result: Ok(permit(expiry)) }, &c);
@@ -110,7 +111,14 @@ fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
     let e = s.step(Input::Touch { button: "confirm".into() }, &c);
     assert_eq!(e.last(), Some(&Effect::CheckPrinter), "the printer is asked before anyone pays: {e:?}");
     assert!(!e.iter().any(|e| matches!(e, Effect::Record { .. } | Effect::OpenPayment { .. })), "{e:?}");
-    let e = s.step(Input::PrinterReady { result: Ok(()) }, &c);
+    assert_eq!(s.step, Step::EnPreflight, "{e:?}");
+    s
+}
+
+/// The printer said it can write: the payment opens.
+fn to_payment(p: &Policy, expiry: &str) -> (Session, Vec<Effect>) {
+    let mut s = to_printer_check(p, expiry);
+    let e = s.step(Input::PrinterReady { result: Ok(()) }, &ctx(p, at("10:00")));
     (s, e)
 }
 
@@ -198,20 +206,7 @@ fn intents_are_recorded_before_money_moves_or_the_card_is_written() {
 fn a_printer_that_cannot_write_sends_the_applicant_away_before_paying() {
     let p = policy();
     let c = ctx(&p, at("10:00"));
-    let (mut s, _) = Session::start("s1".into(), Flow::Endorsement, &c);
-    s.step(Input::Permit { result: Ok(permit("2030-01-01")) }, &c);
-    s.step(Input::Card { result: Ok(card(true)) }, &c);
-    s.step(Input::Finger { result: Ok(true) }, &c);
-    s.step(Input::Face { result: Ok(true) }, &c);
-    s.step(Input::Touch { button: "HK-L-3M-1".into() }, &c);
-    let granted = Authorisation::Granted {
-        auth_id: "A".into(),
-        allowed: vec!["HK-L-3M-1".into()],
-        residence_permits: Vec::new(),
-    };
-    s.step(Input::Auth { result: Ok(granted) }, &c);
-    let e = s.step(Input::Touch { button: "confirm".into() }, &c);
-    assert_eq!(s.step, Step::EnPreflight, "{e:?}");
+    let mut s = to_printer_check(&p, "2030-01-01");
     let f = Fault { device: DeviceKind::Endorser, fault: drivers::FaultKind::RibbonOut, message: "film".into() };
     let e = s.step(Input::PrinterReady { result: Err(f) }, &c);
     assert!(!e.iter().any(|e| matches!(e, Effect::OpenPayment { .. } | Effect::Write { .. })), "{e:?}");
