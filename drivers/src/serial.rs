@@ -275,6 +275,22 @@ mod tests {
         (device, SerialLink::new(PortSettings::new(path, 57_600), tokio_util::codec::BytesCodec::new()), host)
     }
 
+    /// One exchange on `link`: `ask` sent, `device` writes `answer`; what the link took for the answer.
+    async fn exchange(
+        link: &mut SerialLink<tokio_util::codec::BytesCodec>,
+        device: &mut tokio_serial::SerialStream,
+        ask: &'static [u8],
+        answer: &[u8],
+    ) -> bytes::BytesMut {
+        use tokio::io::AsyncWriteExt;
+        link.begin().await;
+        link.send(bytes::Bytes::from_static(ask)).await.expect("sent");
+        device.write_all(answer).await.expect("write");
+        let got = link.recv(Duration::from_secs(2)).await.expect("an answer");
+        link.end();
+        got
+    }
+
     /// A daemon killed mid-exchange leaves the device's answer waiting in the port: the next
     /// daemon to open it must not take it for the answer to its own first request (found by the
     /// crash harness, tests/crash.rs: every fingerprint answer was then one behind).
@@ -318,18 +334,10 @@ mod tests {
     async fn what_arrived_between_exchanges_is_drained_before_the_next() {
         use tokio::io::AsyncWriteExt;
         let (mut device, mut link, _host) = pty_link();
-        link.begin().await;
-        link.send(bytes::Bytes::from_static(b"1?")).await.expect("sent");
-        device.write_all(b"late").await.expect("write");
-        assert_eq!(&link.recv(Duration::from_secs(2)).await.expect("an answer")[..], b"late");
-        link.end();
+        assert_eq!(&exchange(&mut link, &mut device, b"1?", b"late").await[..], b"late");
         device.write_all(b"1!").await.expect("write");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        link.begin().await;
-        link.send(bytes::Bytes::from_static(b"2?")).await.expect("sent");
-        device.write_all(b"2!").await.expect("write");
-        assert_eq!(&link.recv(Duration::from_secs(2)).await.expect("an answer")[..], b"2!");
-        link.end();
+        assert_eq!(&exchange(&mut link, &mut device, b"2?", b"2!").await[..], b"2!");
         assert_eq!(link.opens(), 1);
     }
 
@@ -337,7 +345,6 @@ mod tests {
     /// a line that merely stays quiet outside an exchange (a reader that speaks unasked) is not.
     #[tokio::test]
     async fn the_port_is_reopened_after_requests_in_a_row_go_unanswered() {
-        use tokio::io::AsyncWriteExt;
         let (mut device, mut link, _host) = pty_link();
         for _ in 0..REOPEN_AFTER_SILENCE + 1 {
             assert!(matches!(link.recv(Duration::from_millis(5)).await, Err(DeviceError::Timeout(_))));
@@ -350,11 +357,7 @@ mod tests {
             link.end();
             assert_eq!(link.is_open(), n < REOPEN_AFTER_SILENCE, "after {n} unanswered");
         }
-        link.begin().await;
-        link.send(bytes::Bytes::from_static(b"?")).await.expect("sent");
-        device.write_all(b"!").await.expect("write");
-        assert_eq!(&link.recv(Duration::from_secs(2)).await.expect("an answer")[..], b"!");
-        link.end();
+        assert_eq!(&exchange(&mut link, &mut device, b"?", b"!").await[..], b"!");
         assert_eq!(link.opens(), 2);
     }
 
