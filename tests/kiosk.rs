@@ -19,9 +19,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn start(scale: f64) -> (KioskHandle, Rig, tokio::task::JoinHandle<()>, tempfile::TempDir) {
-    let t = test_deck();
-    let dir = tempfile::tempdir().expect("tempdir");
     let (set, rig) = build(&RigOptions { speed: Speed::Zero, ..Default::default() });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (handle, run) = start_on(Devices::new(set), &dir, scale).await;
+    (handle, rig, run, dir)
+}
+
+/// A kiosk on `devices`, its store in `dir`.
+async fn start_on(devices: Devices, dir: &tempfile::TempDir, scale: f64) -> (KioskHandle, tokio::task::JoinHandle<()>) {
+    let t = test_deck();
     let store = Store::open(&dir.path().join("k.sqlite"), "normal", "k1", "A").expect("store");
     let start = chrono::DateTime::parse_from_rfc3339(&format!("{}T10:00:00+08:00", day())).expect("start");
     let (mut kiosk, handle) = Kiosk::new(
@@ -30,13 +36,13 @@ async fn start(scale: f64) -> (KioskHandle, Rig, tokio::task::JoinHandle<()>, te
         store,
         Clock::simulated(start, scale),
         Arc::new(DeckCentral::new(t.deck.clone())),
-        Devices::new(set),
+        devices,
     );
     kiosk.prepare().await.expect("prepare");
     let run = tokio::spawn(async move {
         kiosk.run().await.expect("runs");
     });
-    (handle, rig, run, dir)
+    (handle, run)
 }
 
 async fn screen_where(handle: &KioskHandle, f: impl Fn(&Screen) -> bool, within: Duration) -> Screen {
@@ -101,6 +107,55 @@ async fn a_flow_is_out_of_service_while_its_device_is_faulty_and_back_when_it_re
     rig.endorser.set_fault(None).expect("clear");
     rig.receipt.refill(500);
     screen_where(&handle, both, Duration::from_secs(6)).await;
+    handle.send(Request::Shutdown);
+    run.await.expect("stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permit_inserted_as_soon_as_it_is_asked_for_is_read_though_the_reader_was_busy() {
+    // The real MRZ reader driver on the emulated reader's serial line: it speaks unasked, and what
+    // it said before a session asked is forgotten.
+    let (mut set, rig) = build(&RigOptions { speed: Speed::Zero, ..Default::default() });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wire = sim::wire::WireRig::start(dir.path(), &rig).expect("emulators");
+    wire.ready().await.expect("ready");
+    let (port, baud) =
+        wire.ports().iter().find(|(d, _, _)| *d == DeviceKind::Permit).map(|(_, p, b)| (p.clone(), *b)).expect("port");
+    set.permit = Box::new(drivers::permit::serial::MrzReader::new(drivers::serial::PortSettings::new(port, baud)));
+    let devices = Devices::new(set);
+    let (handle, run) = start_on(devices.clone(), &dir, 1.0).await;
+    screen_where(&handle, |s| s.id == "home" && s.has_button("endorse"), Duration::from_secs(5)).await;
+    let permit = test_deck().deck.personas.iter().flat_map(|p| p.permits.first()).next().expect("a permit").clone();
+    let card = sim::devices::permit_slot::PermitCard { permit, upside_down: false };
+
+    // The reader is busy (a health poll that takes its time) as the applicant chooses an endorsement.
+    let busy = devices.permit.lock().await;
+    handle.send(Request::Touch("endorse".into()));
+    let documents = |s: &Screen| s.id == "endorse.documents";
+    let mut screens = handle.screens();
+    let asked = tokio::time::timeout(Duration::from_millis(300), screens.wait_for(|s| documents(s))).await.is_ok();
+    if asked {
+        // Asked for their permit, the applicant inserts it at once, while the reader is still busy.
+        rig.permit.insert(card.clone()).expect("insert");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        drop(busy);
+    } else {
+        drop(busy);
+        screen_where(&handle, documents, Duration::from_secs(3)).await;
+        rig.permit.insert(card.clone()).expect("insert");
+    }
+    let read = |s: &Screen| documents(s) && s.body.first().is_some_and(|t| t.en.starts_with('✓'));
+    let mut screens = handle.screens();
+    let r = tokio::time::timeout(Duration::from_secs(3), screens.wait_for(|s| read(s))).await.is_ok();
+    assert!(r, "the permit inserted when asked for is read (asked while the reader was busy: {asked})");
+    // They change their mind and take their permit back.
+    handle.send(Request::Touch("cancel".into()));
+    let taken = tokio::time::timeout(Duration::from_secs(10), async {
+        while rig.permit.take().is_none() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    taken.await.expect("the permit is given back");
     handle.send(Request::Shutdown);
     run.await.expect("stops");
 }

@@ -33,6 +33,10 @@ const HEALTH_EVERY: Duration = Duration::from_secs(2);
 /// How long (kiosk time) after an endorsement session a permit pushed in as it ended may take to be
 /// drawn into the card path and show in the printer's status.
 const PATH_SETTLE: Duration = Duration::from_secs(1);
+/// How long an endorsement waits at most for the permit reader to forget what it read before the
+/// applicant asked (the reader busy with a health poll). Past it, the session starts anyway and its
+/// own read forgets first.
+const FORGET_WAIT: Duration = Duration::from_secs(1);
 /// How long a final screen stays before the home screen returns (kiosk time).
 const FINAL_SCREEN: Duration = Duration::from_secs(10);
 
@@ -78,6 +82,12 @@ enum Event {
     /// A permit left in the endorsement printer after its session was moved into the retain bin.
     LeftoverRetained {
         result: Result<(), String>,
+    },
+    /// A flow that reads a permit was chosen and the permit reader has forgotten what it read
+    /// before (`forgot`), or could not be asked within [`FORGET_WAIT`]: the session starts now.
+    Ready {
+        flow: Flow,
+        forgot: bool,
     },
 }
 
@@ -156,6 +166,11 @@ pub struct Kiosk {
     path_settles: Option<Instant>,
     /// Owed refunds or a leftover permit being dealt with in the background.
     housework: std::collections::BTreeSet<DeviceKind>,
+    /// A flow was chosen and its session starts once the permit reader has forgotten earlier reads.
+    starting: bool,
+    /// The permit reader forgot its earlier reads before the session's prompt was shown: the
+    /// session's read need not (and must not: the applicant may have answered the prompt already).
+    permit_forgotten: bool,
     next_health: Instant,
     /// How the session's last durable state comes back after a restart, when it unwinds.
     durable: Option<Unwind>,
@@ -234,6 +249,8 @@ impl Kiosk {
             health_polls: std::collections::BTreeSet::new(),
             path_settles: None,
             housework: std::collections::BTreeSet::new(),
+            starting: false,
+            permit_forgotten: false,
             next_health: Instant::now(),
             durable: None,
             waiting: Vec::new(),
@@ -469,6 +486,17 @@ impl Kiosk {
     fn on_event(&mut self, e: Event) -> Result<(), RunError> {
         match e {
             Event::Request(Request::Touch(button)) => self.on_touch(button)?,
+            Event::Ready { flow, forgot } => {
+                self.starting = false;
+                // The kiosk may have changed in the meantime (a device failed, staff drained it).
+                if self.session.is_none() && self.final_until.is_none() && self.offers(flow) {
+                    if !forgot {
+                        tracing::warn!("the permit reader was busy: the session's own read forgets earlier reads");
+                    }
+                    self.permit_forgotten = forgot;
+                    self.begin(flow)?;
+                }
+            }
             Event::Request(Request::Code(code)) => {
                 if self.session.is_some() {
                     self.queue.push_back(Input::Code { code });
@@ -632,13 +660,39 @@ impl Kiosk {
             "booking" => Flow::Booking,
             _ => return Ok(()),
         };
+        if self.starting || !self.offers(flow) {
+            return Ok(());
+        }
+        if flow != Flow::Endorsement {
+            return self.begin(flow);
+        }
+        // A reader that speaks unasked may hold a read from before this applicant (a card drawn in
+        // after the last session ended). It forgets it before the session's prompt is shown: forgot
+        // after, it could forget the permit of an applicant quick to answer the prompt.
+        self.starting = true;
+        let (d, tx) = (self.devices.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let forget = async { d.permit.lock().await.forget_earlier_reads().await };
+            let forgot = tokio::time::timeout(FORGET_WAIT, forget).await.is_ok();
+            let _ = tx.send(Event::Ready { flow, forgot });
+        });
+        Ok(())
+    }
+
+    /// Whether `flow` can start now; if not, the home screen is shown again (the button is disabled
+    /// there: a stale touch changes nothing).
+    fn offers(&mut self, flow: Flow) -> bool {
         if self.draining
             || availability::flow(flow, &self.health, &self.policy, self.central.serves_applicants()).is_some()
         {
-            // Out of service: the button is disabled; a stale touch changes nothing.
             self.show(self.home_view());
-            return Ok(());
+            return false;
         }
+        true
+    }
+
+    /// Start a session of `flow`.
+    fn begin(&mut self, flow: Flow) -> Result<(), RunError> {
         let now = self.clock.now();
         let id = self.store.next_session_id(now)?;
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
@@ -750,8 +804,8 @@ impl Kiosk {
                 }
                 Effect::ReadCard => self.spawn(true, tasks::read_card(d.clone())),
                 Effect::ReadPermit => {
-                    let d = d.clone();
-                    self.spawn(true, async move { (tasks::read_permit(d, year).await, None) })
+                    let (d, forget) = (d.clone(), !std::mem::take(&mut self.permit_forgotten));
+                    self.spawn(true, async move { (tasks::read_permit(d, year, forget).await, None) })
                 }
                 Effect::StopWaiting => self.stop_waiters(),
                 Effect::CheckPrinter => {

@@ -187,10 +187,13 @@ fn permit_info(p: &PermitData, this_year: i32) -> PermitInfo {
 }
 
 /// Wait for a permit and read it. A reader without a chip reader leaves the chip to the
-/// endorsement printer, which holds the card once it is drawn in.
-pub async fn read_permit(d: Devices, this_year: i32) -> Input {
-    // A read that came before this session asked is not this applicant's.
-    d.permit.lock().await.forget_earlier_reads().await;
+/// endorsement printer, which holds the card once it is drawn in. `forget`: the reader has not
+/// forgotten the reads from before the session yet (it was busy as the session started).
+pub async fn read_permit(d: Devices, this_year: i32, forget: bool) -> Input {
+    if forget {
+        // A read that came before this session asked is not this applicant's.
+        d.permit.lock().await.forget_earlier_reads().await;
+    }
     loop {
         let r = d.permit.lock().await.read_permit(POLL).await;
         match r {
