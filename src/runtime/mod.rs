@@ -317,10 +317,12 @@ impl Kiosk {
     }
 
     fn ping(&mut self) {
+        // The status line is made only when it is due, not at every turn of the loop.
+        if self.alive.as_ref().is_none_or(|(_, next, _)| Instant::now() < *next) {
+            return;
+        }
         let status = self.status_line();
-        if let Some((every, next, f)) = &mut self.alive
-            && Instant::now() >= *next
-        {
+        if let Some((every, next, f)) = &mut self.alive {
             f(&status);
             *next = Instant::now() + *every;
         }
