@@ -491,7 +491,7 @@ impl Kiosk {
             Event::Ready { flow, forgot } => {
                 self.starting = false;
                 // The kiosk may have changed in the meantime (a device failed, staff drained it).
-                if self.session.is_none() && self.final_until.is_none() && self.offers(flow) {
+                if self.session.is_none() && self.offers(flow) {
                     if !forgot {
                         tracing::warn!("the permit reader was busy: the session's own read forgets earlier reads");
                     }
