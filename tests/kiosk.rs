@@ -119,8 +119,7 @@ async fn a_permit_inserted_as_soon_as_it_is_asked_for_is_read_though_the_reader_
     let dir = tempfile::tempdir().expect("tempdir");
     let wire = sim::wire::WireRig::start(dir.path(), &rig).expect("emulators");
     wire.ready().await.expect("ready");
-    let (port, baud) =
-        wire.ports().iter().find(|(d, _, _)| *d == DeviceKind::Permit).map(|(_, p, b)| (p.clone(), *b)).expect("port");
+    let (port, baud) = wire.port(DeviceKind::Permit).expect("the permit reader on the wire");
     set.permit = Box::new(drivers::permit::serial::MrzReader::new(drivers::serial::PortSettings::new(port, baud)));
     let devices = Devices::new(set);
     let (handle, run) = start_on(devices.clone(), &dir, 1.0).await;

@@ -23,7 +23,7 @@ fn json(out: &Output) -> Value {
 }
 
 fn port(wire: &sim::wire::WireRig, kind: drivers::DeviceKind) -> &Path {
-    wire.ports().iter().find(|(k, _, _)| *k == kind).map(|(_, p, _)| p.as_path()).expect("on the wire")
+    wire.port(kind).map(|(p, _)| p).expect("on the wire")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

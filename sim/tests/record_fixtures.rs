@@ -185,7 +185,7 @@ async fn record(s: &Scenario, me: &Persona, other: &Persona, out: &Path) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_, rig) = build(&RigOptions { speed: Speed::Zero, ..Default::default() });
     let wire = WireRig::start(dir.path(), &rig).expect("ptys");
-    let (_, port, baud) = wire.ports().iter().find(|(k, _, _)| *k == s.device).expect("port").clone();
+    let (port, baud) = wire.port(s.device).map(|(p, b)| (p.to_path_buf(), b)).expect("port");
     let path = out.join(format!("{}.jsonl", s.name));
     let _ = std::fs::remove_file(&path);
     let settings = PortSettings { record: Some(path.clone()), ..PortSettings::new(port, baud) };

@@ -20,7 +20,7 @@ async fn permits_are_read_written_and_returned_through_the_emulators() {
     let (_, rig) = build(&RigOptions { speed: Speed::Zero, ..Default::default() });
     let wire = WireRig::start(dir.path(), &rig).expect("emulators");
     wire.ready().await.expect("ready");
-    let port = |k| wire.ports().iter().find(|(d, _, _)| *d == k).map(|(_, p, b)| (p.clone(), *b)).expect("port");
+    let port = |k| wire.port(k).map(|(p, b)| (p.to_path_buf(), b)).expect("port");
     let (mrz_port, baud) = port(drivers::DeviceKind::Permit);
     let (sock, _) = port(drivers::DeviceKind::Endorser);
     let mut reader = MrzReader::new(PortSettings::new(mrz_port, baud));

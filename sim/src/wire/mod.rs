@@ -87,7 +87,12 @@ impl WireRig {
 
     /// Whether a device runs on the wire here.
     pub fn has(&self, kind: DeviceKind) -> bool {
-        self.ports.iter().any(|(k, _, _)| *k == kind)
+        self.port(kind).is_some()
+    }
+
+    /// The port and baud rate of `kind`, if it runs on the wire here.
+    pub fn port(&self, kind: DeviceKind) -> Option<(&Path, u32)> {
+        self.ports.iter().find(|(k, _, _)| *k == kind).map(|(_, p, b)| (p.as_path(), *b))
     }
 }
 
