@@ -6,10 +6,11 @@
 //! transaction on a store file before its effects run, or with the next for one a restart would not
 //! notice, device tasks), every device simulated with
 //! no latency (`sim` rig, `Speed::Zero`), central answered from the persona deck in-process
-//! (`DeckCentral`) and the simulator control socket; on a second thread the demo's scripted
-//! applicant (`sim::demo::Walker`) driving each walk-in over that socket as `kiosk-sim demo` does,
-//! reacting to every screen. Not included: the display (no frames drawn), the sync with central, the
-//! metrics server.
+//! (`DeckCentral`); on a second thread the demo's scripted applicant (`sim::demo::Walker`) driving
+//! each walk-in over the simulator's control socket as `kiosk-sim demo` does, reacting to every
+//! screen, and that socket's server (kioskd's own, which it serves only when its devices are
+//! simulated: the applicant's eyes on the screen and hands on the devices). Not included: the
+//! display (no frames drawn), the sync with central, the metrics server.
 //!
 //! The kiosk clock runs 100 times faster than real time so that the timed parts of a flow that are
 //! not device latency (the four 200 ms colour flashes of the face's liveness check) take 8 ms; check-in
@@ -78,14 +79,14 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
     let id = Identity { kiosk_id: "k1".into(), hall_id: hall.clone() };
     let (mut kiosk, handle) = Kiosk::new(id, policy, store, clock.clone(), central, Devices::new(rig.devices()));
     kiosk.prepare().await.expect("prepare");
+    let shutdown = handle.clone();
     let socket = dir.path().join("control.sock");
-    let server = {
-        let (socket, handle, rig, clock) = (socket.clone(), handle.clone(), rig.clone(), clock.clone());
-        tokio::spawn(async move { kioskd::control_socket::serve(&socket, handle, rig, clock, None, None).await })
-    };
     let run = tokio::spawn(kiosk.run());
     // The scripted applicant walks in from its own thread (with its own runtime), as it would from
-    // outside the machine: the daemon's thread is the one core counted.
+    // outside the machine: the daemon's thread is the one core counted. The simulator's control
+    // socket is served there too: it is the applicant's eyes on the screen and hands on the
+    // devices (a screen sent as JSON, a card laid on the reader with its photo and templates in
+    // hex), which kioskd serves only when its devices are simulated.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let db = dir.path().join("kioskd.sqlite");
     let offset = clock.offset();
@@ -93,13 +94,17 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
         .name("applicant".into())
         .spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("walker runtime");
+            let server = {
+                let socket = socket.clone();
+                rt.spawn(async move { kioskd::control_socket::serve(&socket, handle, rig, clock, None, None).await })
+            };
             let _ = done_tx.send(rt.block_on(walk_ins(want, secs, deck, hall, day, offset, socket, db)));
+            server.abort();
         })
         .expect("the applicant's thread");
     let w = done_rx.await.expect("the applicant's thread ended");
-    handle.send(Request::Shutdown);
+    shutdown.send(Request::Shutdown);
     run.await.expect("joined").expect("clean stop");
-    server.abort();
     let (sessions, secs, outcomes, journal) = (w.sessions, w.secs, w.outcomes, w.journal);
     let cpu_secs = w.cpu_secs;
     let daemon_cpu_secs = w.cpu_secs - w.walker_cpu_secs;
