@@ -696,11 +696,9 @@ impl Kiosk {
     /// Start a session of `flow`.
     fn begin(&mut self, flow: Flow) -> Result<(), RunError> {
         let now = self.clock.now();
-        let id = self.store.next_session_id(now)?;
         let ctx = Ctx { now, kiosk_id: &self.id.kiosk_id, hall_id: &self.id.hall_id, policy: &self.policy };
-        let (session, effects) = Session::start(id, flow, &ctx);
+        let (session, effects) = self.store.start(now, |id| Session::start(id, flow, &ctx))?;
         tracing::info!(session = %session.id, flow = flow.name(), "session started");
-        self.store.commit(&session, "start", &effects, None, now, &[])?;
         self.durable = session.unwinds();
         self.waiting.clear();
         self.session = Some(session);

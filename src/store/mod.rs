@@ -170,13 +170,20 @@ impl Store {
         Ok(found.into_iter().next().map_or(Lookup::None, Lookup::OtherHall))
     }
 
-    /// A new session id: `{kiosk}-{YYYYMMDD}-{n}`, never reused.
-    pub fn next_session_id(&mut self, now: DateTime<FixedOffset>) -> Result<String> {
+    /// Start a session: its id, `{kiosk}-{YYYYMMDD}-{n}` (never reused), is drawn in the same
+    /// transaction that commits the session's first transition, which `start` makes from it.
+    pub fn start(
+        &mut self,
+        now: DateTime<FixedOffset>,
+        start: impl FnOnce(String) -> (Session, Vec<Effect>),
+    ) -> Result<(Session, Vec<Effect>)> {
         let day = now.format("%Y%m%d").to_string();
         let tx = Immediate::begin(&self.conn)?;
         let n = next_counter(&tx, &day, "session")?;
+        let (session, effects) = start(format!("{}-{day}-{n:04}", self.kiosk_id));
+        self.write(&tx, &session, "start", &effects, None, now, &[])?;
         tx.commit()?;
-        Ok(format!("{}-{day}-{n:04}", self.kiosk_id))
+        Ok((session, effects))
     }
 
     /// Commit a transition: the session's new state, a journal row, and every record effect, in one
@@ -190,12 +197,29 @@ impl Store {
         now: DateTime<FixedOffset>,
         waiting: &[JournalRow],
     ) -> Result<Vec<Input>> {
+        let tx = Immediate::begin(&self.conn)?;
+        let answers = self.write(&tx, s, input, effects, used, now, waiting)?;
+        tx.commit()?;
+        Ok(answers)
+    }
+
+    /// A transition's rows, in the transaction `tx` ([`Store::commit`]).
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &self,
+        tx: &Connection,
+        s: &Session,
+        input: &str,
+        effects: &[Effect],
+        used: Option<&str>,
+        now: DateTime<FixedOffset>,
+        waiting: &[JournalRow],
+    ) -> Result<Vec<Input>> {
         let state = serde_json::to_string(s)
             .map_err(|e| StoreError::Corrupt { what: "session state".into(), message: e.to_string() })?;
         let own = JournalRow::new(s, input, effects, now);
         let (step, at) = (own.step.clone(), own.at.clone());
-        let (kiosk_id, prefix) = (self.kiosk_id.clone(), self.prefix.clone());
-        let tx = Immediate::begin(&self.conn)?;
+        let (kiosk_id, prefix) = (&self.kiosk_id, &self.prefix);
         let (outcome, reason) = match effects.iter().find_map(|e| match e {
             Effect::End { summary } => Some(summary),
             _ => None,
@@ -203,23 +227,33 @@ impl Store {
             Some(sum) => (Some(sum.outcome.clone()), sum.reason.clone()),
             None => (None, None),
         };
-        exec(
-            &tx,
+        // `open` is set only as the session ends: a column an index covers, even set to the value it
+        // has, has its index entry rewritten, a page more at every commit.
+        let sql = if s.is_over() {
             "INSERT INTO sessions (id, flow, step, state, open, outcome, reason, started_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET step = excluded.step, state = excluded.state, open = excluded.open,
-               outcome = excluded.outcome, reason = excluded.reason, updated_at = excluded.updated_at",
+               outcome = excluded.outcome, reason = excluded.reason, updated_at = excluded.updated_at"
+        } else {
+            "INSERT INTO sessions (id, flow, step, state, open, outcome, reason, started_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (id) DO UPDATE SET step = excluded.step, state = excluded.state,
+               outcome = excluded.outcome, reason = excluded.reason, updated_at = excluded.updated_at"
+        };
+        exec(
+            tx,
+            sql,
             params![s.id, s.flow.name(), step, state, !s.is_over(), outcome, reason, s.started_at.to_rfc3339(), at],
         )?;
         if let Some(name) = used {
-            exec(&tx, "UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
+            exec(tx, "UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
         }
         let mut seq: i64 =
-            row(&tx, "SELECT COALESCE(MAX(seq), 0) FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
+            row(tx, "SELECT COALESCE(MAX(seq), 0) FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
         for j in waiting.iter().chain(std::iter::once(&own)) {
             seq += 1;
             exec(
-                &tx,
+                tx,
                 "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![s.id, seq, j.at, j.input, j.step, j.effects],
             )?;
@@ -230,7 +264,7 @@ impl Store {
             match record {
                 Record::AllocateTicket { booking } => {
                     let existing: Option<String> =
-                        row(&tx, "SELECT checked_in FROM bookings WHERE code = ?1", [booking], |r| r.get(0))
+                        row(tx, "SELECT checked_in FROM bookings WHERE code = ?1", [booking], |r| r.get(0))
                             .optional()?
                             .flatten();
                     if let Some(number) = existing {
@@ -238,18 +272,18 @@ impl Store {
                         continue;
                     }
                     let day = now.date_naive().to_string();
-                    let n = next_counter(&tx, &day, "B")?;
+                    let n = next_counter(tx, &day, "B")?;
                     let number = format!("B{prefix}{n:03}");
                     exec(
-                        &tx,
+                        tx,
                         "INSERT INTO tickets (number, day, class, session_id, booking, issued_at) VALUES (?1, ?2, 'B', ?3, ?4, ?5)",
                         params![number, day, s.id, booking, at],
                     )?;
-                    exec(&tx, "UPDATE bookings SET checked_in = ?1 WHERE code = ?2", params![number, booking])?;
+                    exec(tx, "UPDATE bookings SET checked_in = ?1 WHERE code = ?2", params![number, booking])?;
                     answers.push(Input::Ticket { number, reprint: false });
                 }
                 Record::PaymentIntent { order_no, amount_fen } => {
-                    exec(&tx,
+                    exec(tx,
                         "INSERT INTO payments (order_no, session_id, amount_fen, status, updated_at) VALUES (?1, ?2, ?3, 'intent', ?4)
                          ON CONFLICT (order_no) DO NOTHING",
                         params![order_no, s.id, amount_fen, at],
@@ -258,7 +292,7 @@ impl Store {
                 Record::PaymentState { order_no, status, reference } => {
                     let col = if status.starts_with("refund") { "refund_no" } else { "txn_id" };
                     exec(
-                        &tx,
+                        tx,
                         &format!(
                             "UPDATE payments SET status = ?1, {col} = COALESCE(?2, {col}), updated_at = ?3 WHERE order_no = ?4"
                         ),
@@ -266,7 +300,7 @@ impl Store {
                     )?;
                 }
                 Record::EndorsementIntent { key, permit_no, offer_id, valid_from, valid_to, fee_fen, order_no } => {
-                    exec(&tx,
+                    exec(tx,
                         "INSERT INTO endorsements (issue_key, session_id, permit_no, offer_id, valid_from, valid_to, fee_fen, order_no, status, updated_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'intent', ?9) ON CONFLICT (issue_key) DO NOTHING",
                         params![key, s.id, permit_no, offer_id, valid_from.to_string(), valid_to.to_string(), fee_fen, order_no, at],
@@ -274,7 +308,7 @@ impl Store {
                 }
                 Record::EndorsementState { key, status } => {
                     exec(
-                        &tx,
+                        tx,
                         "UPDATE endorsements SET status = ?1, updated_at = ?2 WHERE issue_key = ?3",
                         params![status, at, key],
                     )?;
@@ -282,15 +316,14 @@ impl Store {
                 Record::Outbox { kind, payload } => {
                     let key = format!("{kiosk_id}:{}:{kind}", s.id);
                     exec(
-                        &tx,
+                        tx,
                         "INSERT INTO outbox (key, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO NOTHING",
                         params![key, kind, payload.to_string(), at],
                     )?;
                 }
-                Record::Audit { action, detail } => append_audit(&tx, &at, action, &format!("{} {detail}", s.id))?,
+                Record::Audit { action, detail } => append_audit(tx, &at, action, &format!("{} {detail}", s.id))?,
             }
         }
-        tx.commit()?;
         Ok(answers)
     }
 
@@ -673,6 +706,41 @@ mod tests {
 
     fn now() -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-21T09:00:00+08:00").unwrap()
+    }
+
+    /// A session's id is drawn with its first commit; it stays among the open sessions (what a
+    /// restart resumes) through commits that leave `open` alone, and leaves them when it ends.
+    #[test]
+    fn a_session_is_numbered_at_its_start_and_open_until_it_ends() {
+        use crate::session::{Ctx, Flow, Input, Session};
+        let policy = crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap();
+        let ctx = Ctx { now: now(), kiosk_id: "k1", hall_id: "h1", policy: &policy };
+        let mut s = Store::open_in_memory("k1", "A").unwrap();
+        let (mut a, _) = s.start(now(), |id| Session::start(id, Flow::Checkin, &ctx)).unwrap();
+        let (b, _) = s.start(now(), |id| Session::start(id, Flow::Endorsement, &ctx)).unwrap();
+        assert_eq!((a.id.as_str(), b.id.as_str()), ("k1-20261121-0001", "k1-20261121-0002"));
+        let open = |s: &Store| s.open_sessions().unwrap().into_iter().map(|x| x.id).collect::<Vec<_>>();
+        assert_eq!(open(&s), [a.id.clone(), b.id.clone()]);
+        let journal = |s: &Store, id: &str| {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM journal WHERE session_id = ?1", [id], |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        assert_eq!((journal(&s, &a.id), journal(&s, &b.id)), (1, 1), "the start is journaled");
+        let effects = a.step(Input::Touch { button: "cancel".into() }, &ctx);
+        assert!(a.is_over(), "cancel ends a check-in at its first screen: {:?}", a.step);
+        s.commit(&a, "touch cancel", &effects, None, now(), &[]).unwrap();
+        assert_eq!(open(&s), std::slice::from_ref(&b.id));
+        let ended: (i64, Option<String>) = s
+            .conn
+            .query_row("SELECT open, outcome FROM sessions WHERE id = ?1", [&a.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(ended.0, 0);
+        assert!(ended.1.is_some(), "its outcome is recorded");
+        // A commit of a session still going leaves it open.
+        s.commit(&b, "touch nothing", &[], None, now(), &[]).unwrap();
+        assert_eq!(open(&s), std::slice::from_ref(&b.id));
+        assert_eq!(journal(&s, &b.id), 2);
     }
 
     #[test]
