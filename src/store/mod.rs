@@ -181,7 +181,8 @@ impl Store {
         let tx = Immediate::begin(&self.conn)?;
         let n = next_counter(&tx, &day, "session")?;
         let (session, effects) = start(format!("{}-{day}-{n:04}", self.kiosk_id));
-        self.write(&tx, &session, "start", &effects, None, now, &[])?;
+        let first = Transition { s: &session, input: "start", effects: &effects, used: None, now, waiting: &[] };
+        self.write(&tx, &first)?;
         tx.commit()?;
         Ok((session, effects))
     }
@@ -198,23 +199,14 @@ impl Store {
         waiting: &[JournalRow],
     ) -> Result<Vec<Input>> {
         let tx = Immediate::begin(&self.conn)?;
-        let answers = self.write(&tx, s, input, effects, used, now, waiting)?;
+        let answers = self.write(&tx, &Transition { s, input, effects, used, now, waiting })?;
         tx.commit()?;
         Ok(answers)
     }
 
     /// A transition's rows, in the transaction `tx` ([`Store::commit`]).
-    #[allow(clippy::too_many_arguments)]
-    fn write(
-        &self,
-        tx: &Connection,
-        s: &Session,
-        input: &str,
-        effects: &[Effect],
-        used: Option<&str>,
-        now: DateTime<FixedOffset>,
-        waiting: &[JournalRow],
-    ) -> Result<Vec<Input>> {
+    fn write(&self, tx: &Connection, t: &Transition) -> Result<Vec<Input>> {
+        let Transition { s, input, effects, used, now, waiting } = *t;
         let state = serde_json::to_string(s)
             .map_err(|e| StoreError::Corrupt { what: "session state".into(), message: e.to_string() })?;
         let own = JournalRow::new(s, input, effects, now);
@@ -527,6 +519,18 @@ fn chain_hash(prev: &str, seq: i64, at: &str, action: &str, detail: &str) -> Str
 /// not at every commit.
 fn exec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
     c.prepare_cached(sql)?.execute(p)
+}
+
+/// What [`Store::commit`] writes: the session as a transition left it, the input that led there,
+/// the transition's effects, the consumable it used up and the journal lines waiting for it.
+#[derive(Clone, Copy)]
+struct Transition<'a> {
+    s: &'a Session,
+    input: &'a str,
+    effects: &'a [Effect],
+    used: Option<&'a str>,
+    now: DateTime<FixedOffset>,
+    waiting: &'a [JournalRow],
 }
 
 /// A write transaction (`BEGIN IMMEDIATE`) through cached statements: rusqlite's `Transaction`
