@@ -59,6 +59,11 @@ fn cell_value(face: &[u8; 16], cell: usize) -> u8 {
     40 + nib * 12
 }
 
+/// The grid column of each pixel column of an image `w` pixels wide.
+fn grid_columns(w: usize) -> Vec<usize> {
+    (0..w).map(|x| x * GRID_W / w).collect()
+}
+
 /// Draw a face pattern into an image of the given size; `noise` and `shift` perturb it like light
 /// and sensor noise do; `tint` multiplies each channel (the colour-flash liveness of issue 5).
 pub fn render_face(face: &[u8; 16], w: u16, h: u16, rng: Option<&mut ChaCha8Rng>, tint: [f32; 3]) -> Image {
@@ -102,7 +107,7 @@ pub fn render_face_eyes(
         .collect();
     // Sensor noise, uniform in -10..=10: a random byte a pixel, mapped to 0..=20 (10 is none).
     let spread: [u8; 256] = std::array::from_fn(|b| ((b as u16 * 21) >> 8) as u8);
-    let columns: Vec<usize> = (0..w_).map(|x| x * GRID_W / w_).collect();
+    let columns = grid_columns(w_);
     let mut noise = vec![128u8; w_];
     for (y, row) in rgb.chunks_exact_mut(w_ * 3).enumerate() {
         let row_cell = (y * GRID_H / h_) * GRID_W;
@@ -143,8 +148,8 @@ fn cell_means(img: &Image) -> Result<[f32; GRID_W * GRID_H], FaceError> {
     if w < GRID_W || h < GRID_H || img.rgb.len() != w * h * 3 {
         return Err(FaceError::BadImage(format!("{w}x{h} with {} bytes", img.rgb.len())));
     }
-    // Sums of r + g + b per cell, in integers: the grid column of each pixel column worked out once.
-    let columns: Vec<usize> = (0..w).map(|x| x * GRID_W / w).collect();
+    // Sums of r + g + b per cell, in integers.
+    let columns = grid_columns(w);
     let mut sum = [0u64; GRID_W * GRID_H];
     let mut cnt = [0u64; GRID_W * GRID_H];
     for (y, row) in img.rgb.as_bytes().chunks_exact(w * 3).enumerate() {
