@@ -362,6 +362,11 @@ impl Kiosk {
     pub async fn run(mut self) -> Result<(), RunError> {
         self.reconcile_refunds().await?;
         self.next_session_or_home()?;
+        // One timer for the loop's waits, moved only when the next wake-up moves: a timer made
+        // anew for every event is a timer-wheel entry each time, and one that comes due before
+        // the runtime's next planned wake-up makes it wake its own driver (a syscall) to plan again.
+        let timer = tokio::time::sleep_until(self.next_wake());
+        tokio::pin!(timer);
         loop {
             if let Some(until) = self.frozen_until {
                 // Dead after a crash point: let the last effects run, journal nothing more.
@@ -388,9 +393,12 @@ impl Kiosk {
             }
             self.ping();
             let wake = self.next_wake();
+            if timer.deadline() != wake {
+                timer.as_mut().reset(wake);
+            }
             let event = tokio::select! {
                 e = self.rx.recv() => e,
-                _ = tokio::time::sleep_until(wake) => None,
+                _ = &mut timer => None,
             };
             match event {
                 Some(Event::Request(Request::Shutdown)) => {

@@ -248,3 +248,11 @@ macro_rules! impl_sim_device {
     };
 }
 pub(crate) use impl_sim_device;
+
+/// Sleep for `d`, or not at all when it is zero (a device simulated without latency): a timer due
+/// now still goes into the runtime's timer wheel and wakes its driver.
+pub(crate) async fn pause(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}

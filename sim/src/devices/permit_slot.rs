@@ -281,7 +281,7 @@ impl EndorsementPrinter for SimEndorser {
         let lat = self.0.timing().latency;
         let span = super::spans::start(DeviceKind::Endorser, "write");
         // The chip is written in the first part of the job, the card reprinted after it.
-        tokio::time::sleep(lat / 4).await;
+        super::pause(lat / 4).await;
         if self.0.fault() == Some(FaultKind::ChipWriteFailed) {
             return Err(DeviceError::Hardware(FaultKind::ChipWriteFailed).into());
         }
@@ -293,7 +293,7 @@ impl EndorsementPrinter for SimEndorser {
             }
         });
         // Power lost while printing: the chip already holds the record.
-        tokio::time::sleep(lat - lat / 4).await;
+        super::pause(lat - lat / 4).await;
         if let Some(s) = span {
             s.end();
         }
