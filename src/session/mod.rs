@@ -14,6 +14,7 @@ mod holder;
 mod query;
 mod recover;
 pub use recover::Unwind;
+pub mod tag;
 mod verify;
 
 use crate::central::Authorisation;
@@ -334,15 +335,27 @@ impl Input {
                 format!("{} fault {}", f.device, f.fault)
             }
             other => {
-                let v = serde_json::to_value(other).unwrap_or_default();
-                let name = v.get("input").and_then(|n| n.as_str()).unwrap_or("input").to_string();
-                let err = v.get("result").and_then(|r| r.get("Err"));
-                match err.map(|e| serde_json::from_value::<Fault>(e.clone())) {
-                    Some(Ok(f)) => format!("{name} failed: {} fault {}", f.device, f.fault),
-                    Some(Err(_)) => format!("{name} failed"),
+                let name = tag::tag(other).unwrap_or_else(|| "input".into());
+                match other.fault() {
+                    Some(f) => format!("{name} failed: {} fault {}", f.device, f.fault),
+                    None if other.central_failed() => format!("{name} failed"),
                     None => name,
                 }
             }
+        }
+    }
+
+    /// Whether this is central's answer that it could not answer (an error that is not a device's
+    /// fault).
+    fn central_failed(&self) -> bool {
+        match self {
+            Input::Auth { result } => result.is_err(),
+            Input::Queried { result } => result.is_err(),
+            Input::Bookings { result } => result.is_err(),
+            Input::Slots { result } => result.is_err(),
+            Input::Booked { result } => result.is_err(),
+            Input::BookingCancelled { result } => result.is_err(),
+            _ => false,
         }
     }
 

@@ -410,3 +410,70 @@ fn every_input_that_can_carry_a_fault_gives_it() {
         assert_eq!(input.fault(), None, "{input:?}");
     }
 }
+
+/// The journal's summary of an input, as it was written before [`Input::summary`] read the
+/// variant's name without serialising the input: through a `serde_json::Value`.
+fn summary_through_json(input: &Input) -> String {
+    match input {
+        Input::Touch { .. } | Input::Code { .. } | Input::Card { .. } | Input::Permit { .. } => input.summary(),
+        other => {
+            let v = serde_json::to_value(other).unwrap_or_default();
+            let name = v.get("input").and_then(|n| n.as_str()).unwrap_or("input").to_string();
+            let err = v.get("result").and_then(|r| r.get("Err"));
+            match err.map(|e| serde_json::from_value::<Fault>(e.clone())) {
+                Some(Ok(f)) => format!("{name} failed: {} fault {}", f.device, f.fault),
+                Some(Err(_)) => format!("{name} failed"),
+                None => name,
+            }
+        }
+    }
+}
+
+#[test]
+fn journal_summaries_are_what_serde_names_them() {
+    let fault = |device| Fault { device, fault: FaultKind::Timeout, message: "no answer".into() };
+    let central = || CentralFailure { code: String::new(), message: "unreachable".into() };
+    let inputs = [
+        Input::CardUnreadable,
+        Input::PermitUnreadable,
+        Input::FingerPoor,
+        Input::Finger { result: Ok(true) },
+        Input::Finger { result: Err(fault(DeviceKind::Fingerprint)) },
+        Input::Face { result: Ok(false) },
+        Input::Face { result: Err(fault(DeviceKind::Camera)) },
+        Input::Auth { result: Err("central down".into()) },
+        Input::Ticket { number: "BA001".into(), reprint: false },
+        Input::PaymentOpened { result: Ok(()) },
+        Input::PaymentOpened { result: Err(fault(DeviceKind::Payment)) },
+        Input::Payment { result: Ok(PayResult::Paid { txn_id: "T1".into() }) },
+        Input::Payment { result: Err(fault(DeviceKind::Payment)) },
+        Input::PaymentStatus { result: Err(fault(DeviceKind::Payment)) },
+        Input::Refunded { result: Ok(()) },
+        Input::Written { result: Err(fault(DeviceKind::Endorser)) },
+        Input::ReadBack { result: Ok(Vec::new()) },
+        Input::ReadBack { result: Err(fault(DeviceKind::Endorser)) },
+        Input::CardInside { result: Ok(true) },
+        Input::Ejected { result: Ok(()) },
+        Input::Taken { taken: false },
+        Input::Retained { result: Err(fault(DeviceKind::Endorser)) },
+        Input::PrinterReady { result: Err(fault(DeviceKind::Endorser)) },
+        Input::Printed { result: Err(fault(DeviceKind::Receipt)) },
+        Input::Queried { result: Err(central()) },
+        Input::Bookings { result: Ok(Vec::new()) },
+        Input::Bookings { result: Err(central()) },
+        Input::Slots { result: Err(central()) },
+        Input::Booked { result: Err(central()) },
+        Input::BookingCancelled { result: Err(central()) },
+        Input::Timeout,
+        Input::Resume,
+        Input::Stop,
+    ];
+    for input in &inputs {
+        assert_eq!(input.summary(), summary_through_json(input), "{input:?}");
+    }
+    assert_eq!(
+        Input::Written { result: Err(fault(DeviceKind::Endorser)) }.summary(),
+        "written failed: endorser fault timeout"
+    );
+    assert_eq!(Input::Slots { result: Err(central()) }.summary(), "slots failed");
+}

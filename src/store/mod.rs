@@ -9,6 +9,7 @@ mod schema;
 pub mod sync;
 
 use crate::central::BookingRecord;
+use crate::session::tag::tag;
 use crate::session::{BookingInfo, Effect, Input, Lookup, LookupKey, Record, Session};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -42,6 +43,13 @@ pub struct Store {
     conn: Connection,
     kiosk_id: String,
     prefix: String,
+    /// The session whose journal this store last committed rows to, and the last row's `seq`: its
+    /// next commit numbers on from there instead of looking the journal up (this connection is the
+    /// journal's only writer; after a restart the first commit looks it up).
+    journaled: Option<(String, i64)>,
+    /// Whether the payments may hold a refund intent without its outcome: so when the store opens,
+    /// whenever a transition records one, and until a look for them finds none.
+    refund_intents: bool,
 }
 
 /// What a retention purge removed.
@@ -102,7 +110,7 @@ impl Store {
         // Room for every statement a transition, a lookup and the sync use (rusqlite keeps 16).
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrations().to_latest(&mut conn)?;
-        Ok(Store { conn, kiosk_id: kiosk_id.into(), prefix: prefix.into() })
+        Ok(Store { conn, kiosk_id: kiosk_id.into(), prefix: prefix.into(), journaled: None, refund_intents: true })
     }
 
     /// Replace the cached bookings of the given days with central's.
@@ -181,9 +189,11 @@ impl Store {
         let tx = Immediate::begin(&self.conn)?;
         let n = next_counter(&tx, &day, "session")?;
         let (session, effects) = start(format!("{}-{day}-{n:04}", self.kiosk_id));
+        self.refund_intents |= records_refund_intent(&effects);
         let first = Transition { s: &session, input: "start", effects: &effects, used: None, now, waiting: &[] };
-        self.write(&tx, &first)?;
+        let (_, seq) = self.write(&tx, &first)?;
         tx.commit()?;
+        self.journaled = Some((session.id.clone(), seq));
         Ok((session, effects))
     }
 
@@ -198,14 +208,20 @@ impl Store {
         now: DateTime<FixedOffset>,
         waiting: &[JournalRow],
     ) -> Result<Vec<Input>> {
+        self.refund_intents |= records_refund_intent(effects);
         let tx = Immediate::begin(&self.conn)?;
-        let answers = self.write(&tx, &Transition { s, input, effects, used, now, waiting })?;
+        let (answers, seq) = self.write(&tx, &Transition { s, input, effects, used, now, waiting })?;
         tx.commit()?;
+        match &mut self.journaled {
+            Some((id, last)) if *id == s.id => *last = seq,
+            other => *other = Some((s.id.clone(), seq)),
+        }
         Ok(answers)
     }
 
-    /// A transition's rows, in the transaction `tx` ([`Store::commit`]).
-    fn write(&self, tx: &Connection, t: &Transition) -> Result<Vec<Input>> {
+    /// A transition's rows, in the transaction `tx` ([`Store::commit`]). Returns the inputs the
+    /// records answer with and the `seq` of the last journal row written.
+    fn write(&self, tx: &Connection, t: &Transition) -> Result<(Vec<Input>, i64)> {
         let Transition { s, input, effects, used, now, waiting } = *t;
         let state = serde_json::to_string(s)
             .map_err(|e| StoreError::Corrupt { what: "session state".into(), message: e.to_string() })?;
@@ -240,8 +256,10 @@ impl Store {
         if let Some(name) = used {
             exec(tx, "UPDATE consumables SET used = used + 1 WHERE name = ?1", params![name])?;
         }
-        let mut seq: i64 =
-            row(tx, "SELECT COALESCE(MAX(seq), 0) FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?;
+        let mut seq: i64 = match &self.journaled {
+            Some((id, last)) if *id == s.id => *last,
+            _ => row(tx, "SELECT COALESCE(MAX(seq), 0) FROM journal WHERE session_id = ?1", [&s.id], |r| r.get(0))?,
+        };
         for j in waiting.iter().chain(std::iter::once(&own)) {
             seq += 1;
             exec(
@@ -316,7 +334,7 @@ impl Store {
                 Record::Audit { action, detail } => append_audit(tx, &at, action, &format!("{} {detail}", s.id))?,
             }
         }
-        Ok(answers)
+        Ok((answers, seq))
     }
 
     /// Sessions that were open when the daemon stopped.
@@ -333,14 +351,29 @@ impl Store {
         Ok(out)
     }
 
-    /// Refunds owed: a refund intent without its outcome (the terminal failed during the refund).
-    pub fn owed_refunds(&self) -> Result<Vec<(String, String)>> {
+    /// Refunds owed: a refund intent without its outcome (the terminal failed during the refund),
+    /// of a session that has ended. Asked at every health report of the payment terminal (after
+    /// every session): the store is not read again until a refund intent has been recorded since
+    /// a look found none at all.
+    pub fn owed_refunds(&mut self) -> Result<Vec<(String, String)>> {
+        if !self.refund_intents {
+            return Ok(Vec::new());
+        }
         let mut st = self.conn.prepare_cached(
             "SELECT order_no, refund_no FROM payments WHERE status = 'refund_intent' AND refund_no IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = payments.session_id AND s.open = 1)",
         )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let owed: Vec<(String, String)> = rows.collect::<std::result::Result<_, _>>()?;
+        if owed.is_empty() {
+            // None owed now; one of an open session is owed once it ends, so look again until
+            // there are none at all.
+            self.refund_intents =
+                row(&self.conn, "SELECT EXISTS (SELECT 1 FROM payments WHERE status = 'refund_intent')", [], |r| {
+                    r.get(0)
+                })?;
+        }
+        Ok(owed)
     }
 
     /// Record a refund made outside a session (by the reconciler).
@@ -569,6 +602,14 @@ impl Drop for Immediate<'_> {
     }
 }
 
+/// Whether `effects` record a refund intent ([`Store::owed_refunds`] looks again; noted before
+/// they are committed: a refund owed must never be missed, a look that finds none is cheap).
+fn records_refund_intent(effects: &[Effect]) -> bool {
+    effects.iter().any(
+        |e| matches!(e, Effect::Record { record: Record::PaymentState { status, .. } } if status == "refund_intent"),
+    )
+}
+
 /// Query one row with a cached prepared statement.
 fn row<T>(
     c: &Connection,
@@ -624,42 +665,62 @@ impl JournalRow {
 }
 
 fn step_name(s: &Session) -> String {
-    serde_json::to_value(s.step).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    tag(&s.step).unwrap_or_default()
 }
 
+/// An effect's name as serde tags it (`record:` and the record's for a store change).
 fn effect_name(e: &Effect) -> String {
-    // The two that carry a whole screen or document are named without serialising them (a
-    // transition journals its effects' names; this was a measurable share of a session's CPU).
-    let cheap = match e {
-        Effect::Show { .. } => Some("show"),
-        Effect::Print { .. } => Some("print"),
-        _ => None,
-    };
-    match cheap {
-        Some(name) => {
-            debug_assert_eq!(serde_effect_name(e), name, "the effect's serde tag");
-            name.to_string()
-        }
-        None => serde_effect_name(e),
-    }
-}
-
-/// An effect's name as serde tags it.
-fn serde_effect_name(e: &Effect) -> String {
     match e {
-        Effect::Record { record } => serde_json::to_value(record)
-            .ok()
-            .and_then(|v| v.get("record").and_then(|r| r.as_str()).map(|r| format!("record:{r}")))
-            .unwrap_or_default(),
-        other => serde_json::to_value(other)
-            .ok()
-            .and_then(|v| v.get("effect").and_then(|r| r.as_str()).map(String::from))
-            .unwrap_or_default(),
+        Effect::Record { record } => tag(record).map(|r| format!("record:{r}")).unwrap_or_default(),
+        other => tag(other).unwrap_or_default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::session::{Effect, Record, Step};
+
+    /// The journal's names of steps and effects are the names serde writes for them (as they were
+    /// when the journal found them through a `serde_json::Value`).
+    #[test]
+    fn journal_names_are_serde_names() {
+        let through_json = |v: serde_json::Value, field: &str| {
+            v.get(field).or(Some(&v)).and_then(|n| n.as_str()).map(String::from).unwrap_or_default()
+        };
+        let effects = [
+            Effect::Show {
+                view: kiosk_ui::View::OutOfService { why: kiosk_ui::Text::new("维护中", "Maintenance") }
+            },
+            Effect::Idle { after: Some(std::time::Duration::from_secs(60)) },
+            Effect::CheckPrinter,
+            Effect::ReadCard,
+            Effect::AwaitPayment { order_no: "P1".into() },
+            Effect::Refund { order_no: "P1".into(), refund_no: "R1".into() },
+            Effect::Eject,
+            Effect::AwaitTaken { wait: std::time::Duration::from_secs(30) },
+        ];
+        for e in &effects {
+            assert_eq!(super::effect_name(e), through_json(serde_json::to_value(e).unwrap(), "effect"), "{e:?}");
+        }
+        let records = [
+            Record::PaymentIntent { order_no: "P1".into(), amount_fen: 1500 },
+            Record::PaymentState { order_no: "P1".into(), status: "paid".into(), reference: None },
+            Record::Outbox { kind: "issued".into(), payload: serde_json::json!({"a": [1, 2]}) },
+            Record::Audit { action: "a".into(), detail: "d".into() },
+        ];
+        for r in records {
+            let name = format!("record:{}", through_json(serde_json::to_value(&r).unwrap(), "record"));
+            assert_eq!(super::effect_name(&Effect::Record { record: r }), name);
+        }
+        assert_eq!(
+            super::effect_name(&Effect::Record { record: Record::Audit { action: "a".into(), detail: "d".into() } }),
+            "record:audit"
+        );
+        for step in [Step::CiPresent, Step::EnDocuments, Step::EnAwaitTake, Step::Ended] {
+            assert_eq!(crate::session::tag::tag(&step), Some(through_json(serde_json::to_value(step).unwrap(), "-")));
+        }
+    }
+
     #[test]
     fn retention_purges_old_personal_data_and_keeps_what_is_owed() {
         let mut s = super::Store::open_in_memory("k1", "A").unwrap();
@@ -745,6 +806,96 @@ mod tests {
         s.commit(&b, "touch nothing", &[], None, now(), &[]).unwrap();
         assert_eq!(open(&s), std::slice::from_ref(&b.id));
         assert_eq!(journal(&s, &b.id), 2);
+    }
+
+    /// Journal rows are numbered 1, 2, 3, ... in each session, whichever session committed last,
+    /// whether a commit failed in between, and across a restart (a store opened again).
+    #[test]
+    fn journal_rows_number_on_within_each_session() {
+        use crate::session::{Ctx, Flow, Session};
+        let policy = crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap();
+        let ctx = Ctx { now: now(), kiosk_id: "k1", hall_id: "h1", policy: &policy };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kioskd.sqlite");
+        let mut s = Store::open(&path, "normal", "k1", "A").unwrap();
+        let (a, _) = s.start(now(), |id| Session::start(id, Flow::Endorsement, &ctx)).unwrap();
+        let (b, _) = s.start(now(), |id| Session::start(id, Flow::Checkin, &ctx)).unwrap();
+        s.commit(&a, "a2", &[], None, now(), &[]).unwrap();
+        s.commit(&a, "a3", &[], None, now(), &[]).unwrap();
+        s.commit(&b, "b2", &[], None, now(), &[]).unwrap();
+        // A commit that fails (a consumable that is not there is fine; a journal row that is
+        // already there is not) leaves the numbering where the last good commit left it.
+        s.conn
+            .execute(
+                "INSERT INTO journal (session_id, seq, at, input, step, effects) VALUES (?1, 3, 'x', 'x', 'x', '')",
+                [&b.id],
+            )
+            .unwrap();
+        assert!(s.commit(&b, "b3", &[], None, now(), &[]).is_err(), "seq 3 of b is taken");
+        s.conn.execute("DELETE FROM journal WHERE session_id = ?1 AND input = 'x'", [&b.id]).unwrap();
+        s.commit(&b, "b3", &[], None, now(), &[]).unwrap();
+        s.commit(&a, "a4", &[], None, now(), &[]).unwrap();
+        drop(s);
+        let mut s = Store::open(&path, "normal", "k1", "A").unwrap();
+        s.commit(&b, "b4", &[], None, now(), &[]).unwrap();
+        s.commit(&a, "a5", &[], None, now(), &[]).unwrap();
+        let rows = |id: &str| {
+            let mut st = s.conn.prepare("SELECT seq, input FROM journal WHERE session_id = ?1 ORDER BY seq").unwrap();
+            st.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+        };
+        let numbered = |first: &str, rest: &[&str]| {
+            std::iter::once(first)
+                .chain(rest.iter().copied())
+                .enumerate()
+                .map(|(i, x)| (i as i64 + 1, x.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows(&a.id), numbered("start", &["a2", "a3", "a4", "a5"]));
+        assert_eq!(rows(&b.id), numbered("start", &["b2", "b3", "b4"]));
+    }
+
+    /// A refund intent is owed once its session has ended, found whether it was recorded before
+    /// the store opened or by a transition since; once made, the store stops looking.
+    #[test]
+    fn refunds_owed_are_found_however_they_were_recorded() {
+        use crate::session::{Ctx, Flow, Input, Session};
+        let policy = crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap();
+        let ctx = Ctx { now: now(), kiosk_id: "k1", hall_id: "h1", policy: &policy };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kioskd.sqlite");
+        let mut s = Store::open(&path, "normal", "k1", "A").unwrap();
+        let pay = |order: &str, status: &str| {
+            [
+                Effect::Record { record: Record::PaymentIntent { order_no: order.into(), amount_fen: 1500 } },
+                Effect::Record {
+                    record: Record::PaymentState {
+                        order_no: order.into(),
+                        status: status.into(),
+                        reference: Some(format!("R-{order}")),
+                    },
+                },
+            ]
+        };
+        let (mut a, _) = s.start(now(), |id| Session::start(id, Flow::Checkin, &ctx)).unwrap();
+        s.commit(&a, "paid", &pay("P1", "paid"), None, now(), &[]).unwrap();
+        assert_eq!(s.owed_refunds().unwrap(), [], "nothing owed");
+        assert!(!s.refund_intents, "and nothing to look for until a refund intent is recorded");
+        s.commit(&a, "refund", &pay("P1", "refund_intent")[1..], None, now(), &[]).unwrap();
+        assert_eq!(s.owed_refunds().unwrap(), [], "the session is still making it");
+        let effects = a.step(Input::Touch { button: "cancel".into() }, &ctx);
+        assert!(a.is_over());
+        s.commit(&a, "touch cancel", &effects, None, now(), &[]).unwrap();
+        let owed = vec![("P1".to_string(), "R-P1".to_string())];
+        assert_eq!(s.owed_refunds().unwrap(), owed, "owed once the session has ended");
+        drop(s);
+        let mut s = Store::open(&path, "normal", "k1", "A").unwrap();
+        assert_eq!(s.owed_refunds().unwrap(), owed, "and after a restart");
+        s.refund_done("P1", now()).unwrap();
+        assert_eq!(s.owed_refunds().unwrap(), []);
+        assert!(!s.refund_intents);
     }
 
     #[test]
