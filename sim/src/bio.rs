@@ -59,9 +59,16 @@ fn cell_value(face: &[u8; 16], cell: usize) -> u8 {
     40 + nib * 12
 }
 
-/// The grid column of each pixel column of an image `w` pixels wide.
-fn grid_columns(w: usize) -> Vec<usize> {
-    (0..w).map(|x| x * GRID_W / w).collect()
+/// The pixel columns of each grid column of an image `w` pixels wide (pixel column `x` is in grid
+/// column `x * GRID_W / w`), with the grid column; none for a grid column no pixel falls in.
+fn grid_runs(w: usize) -> Vec<(usize, std::ops::Range<usize>)> {
+    (0..GRID_W)
+        .filter_map(|c| {
+            let start = (0..w).find(|x| x * GRID_W / w == c)?;
+            let end = (start..w).take_while(|x| x * GRID_W / w == c).last()? + 1;
+            Some((c, start..end))
+        })
+        .collect()
 }
 
 /// Draw a face pattern into an image of the given size; `noise` and `shift` perturb it like light
@@ -95,27 +102,33 @@ pub fn render_face_eyes(
     // and the throughput benchmark counts it).
     let tints: [[u8; 256]; 3] =
         std::array::from_fn(|c| std::array::from_fn(|v| (v as f32 * tint[c]).clamp(0.0, 255.0) as u8));
-    let shades: Vec<[[u8; 3]; 21]> = (0..GRID_W * GRID_H)
+    // 32 shades a cell (21 used), so that a 5-bit index needs no bounds check.
+    let shades: Vec<[[u8; 3]; 32]> = (0..GRID_W * GRID_H)
         .map(|cell| {
             let value = cell_value(face, cell) as i16;
             let eye = if eyes_closed && EYE_CELLS.contains(&cell) { if value < 120 { 60 } else { -60 } } else { 0 };
             std::array::from_fn(|k| {
-                let v = (value + eye + shift + k as i16 - 10).clamp(0, 255) as usize;
+                let v = (value + eye + shift + k.min(20) as i16 - 10).clamp(0, 255) as usize;
                 [tints[0][v], tints[1][v], tints[2][v]]
             })
         })
         .collect();
     // Sensor noise, uniform in -10..=10: a random byte a pixel, mapped to 0..=20 (10 is none).
     let spread: [u8; 256] = std::array::from_fn(|b| ((b as u16 * 21) >> 8) as u8);
-    let columns = grid_columns(w_);
+    // The pixel columns of each grid column, drawn a run at a time.
+    let runs = grid_runs(w_);
     let mut noise = vec![128u8; w_];
     for (y, row) in rgb.chunks_exact_mut(w_ * 3).enumerate() {
         let row_cell = (y * GRID_H / h_) * GRID_W;
         if let Some(r) = rng.as_mut() {
             r.fill_bytes(&mut noise);
         }
-        for ((px, col), n) in row.chunks_exact_mut(3).zip(&columns).zip(&noise) {
-            px.copy_from_slice(&shades[row_cell + col][spread[*n as usize] as usize]);
+        for (col, xs) in &runs {
+            let shade = &shades[row_cell + col];
+            let pixels = row[xs.start * 3..xs.end * 3].chunks_exact_mut(3);
+            for (px, n) in pixels.zip(&noise[xs.clone()]) {
+                px.copy_from_slice(&shade[(spread[*n as usize] & 31) as usize]);
+            }
         }
     }
     Image { width: w, height: h, rgb: Biometric::new(rgb) }
@@ -148,15 +161,16 @@ fn cell_means(img: &Image) -> Result<[f32; GRID_W * GRID_H], FaceError> {
     if w < GRID_W || h < GRID_H || img.rgb.len() != w * h * 3 {
         return Err(FaceError::BadImage(format!("{w}x{h} with {} bytes", img.rgb.len())));
     }
-    // Sums of r + g + b per cell, in integers.
-    let columns = grid_columns(w);
+    // Sums of r + g + b per cell, in integers, a run of a row's pixels in one cell at a time.
+    let runs = grid_runs(w);
     let mut sum = [0u64; GRID_W * GRID_H];
     let mut cnt = [0u64; GRID_W * GRID_H];
     for (y, row) in img.rgb.as_bytes().chunks_exact(w * 3).enumerate() {
         let row_cell = (y * GRID_H / h) * GRID_W;
-        for (p, col) in row.chunks_exact(3).zip(&columns) {
-            sum[row_cell + col] += (p[0] as u32 + p[1] as u32 + p[2] as u32) as u64;
-            cnt[row_cell + col] += 1;
+        for (col, xs) in &runs {
+            let bytes = &row[xs.start * 3..xs.end * 3];
+            sum[row_cell + col] += bytes.iter().map(|&b| u64::from(b)).sum::<u64>();
+            cnt[row_cell + col] += xs.len() as u64;
         }
     }
     let mut out = [0f32; GRID_W * GRID_H];
@@ -270,6 +284,19 @@ mod tests {
         let mut t: Vec<u8> = (0..FINGER_LEN).map(|_| r.random()).collect();
         t[0] = 3;
         Biometric::new(t)
+    }
+
+    /// The runs of pixel columns cover an image's width in order, each in its own grid column.
+    #[test]
+    fn grid_runs_cover_the_width_each_in_its_column() {
+        for w in 1..300 {
+            let runs = grid_runs(w);
+            let covered: Vec<usize> = runs.iter().flat_map(|(_, xs)| xs.clone()).collect();
+            assert_eq!(covered, (0..w).collect::<Vec<_>>(), "width {w}");
+            for (c, xs) in &runs {
+                assert!(xs.clone().all(|x| x * GRID_W / w == *c), "width {w} column {c}");
+            }
+        }
     }
 
     #[test]
