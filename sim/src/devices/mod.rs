@@ -160,7 +160,9 @@ impl<S> Shared<S> {
         unaffected: &[FaultKind],
         mut f: impl FnMut(&mut S) -> Option<R>,
     ) -> Result<Option<R>, DeviceError> {
-        let deadline = tokio::time::Instant::now() + wait;
+        // One timer for the whole wait (registered when first waited on), not one a change.
+        let timer = tokio::time::sleep(wait);
+        tokio::pin!(timer);
         let mut rx = self.changed.subscribe();
         loop {
             self.check_fault_except(unaffected).await?;
@@ -170,7 +172,7 @@ impl<S> Shared<S> {
             }
             tokio::select! {
                 res = rx.changed() => if res.is_err() { return Ok(None) },
-                _ = tokio::time::sleep_until(deadline) => return Ok(None),
+                _ = &mut timer => return Ok(None),
             }
         }
     }
