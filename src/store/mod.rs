@@ -769,6 +769,18 @@ mod tests {
 
     use super::*;
 
+    fn policy() -> crate::policy::Policy {
+        crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap()
+    }
+
+    /// A store in a file of a new directory (kept while the directory is), and the file's path.
+    fn on_disk() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kioskd.sqlite");
+        let s = Store::open(&path, "normal", "k1", "A").unwrap();
+        (dir, path, s)
+    }
+
     fn now() -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-21T09:00:00+08:00").unwrap()
     }
@@ -778,7 +790,7 @@ mod tests {
     #[test]
     fn a_session_is_numbered_at_its_start_and_open_until_it_ends() {
         use crate::session::{Ctx, Flow, Input, Session};
-        let policy = crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap();
+        let policy = policy();
         let ctx = Ctx { now: now(), kiosk_id: "k1", hall_id: "h1", policy: &policy };
         let mut s = Store::open_in_memory("k1", "A").unwrap();
         let (mut a, _) = s.start(now(), |id| Session::start(id, Flow::Checkin, &ctx)).unwrap();
@@ -813,11 +825,9 @@ mod tests {
     #[test]
     fn journal_rows_number_on_within_each_session() {
         use crate::session::{Ctx, Flow, Session};
-        let policy = crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap();
+        let policy = policy();
         let ctx = Ctx { now: now(), kiosk_id: "k1", hall_id: "h1", policy: &policy };
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kioskd.sqlite");
-        let mut s = Store::open(&path, "normal", "k1", "A").unwrap();
+        let (_dir, path, mut s) = on_disk();
         let (a, _) = s.start(now(), |id| Session::start(id, Flow::Endorsement, &ctx)).unwrap();
         let (b, _) = s.start(now(), |id| Session::start(id, Flow::Checkin, &ctx)).unwrap();
         s.commit(&a, "a2", &[], None, now(), &[]).unwrap();
@@ -862,11 +872,9 @@ mod tests {
     #[test]
     fn refunds_owed_are_found_however_they_were_recorded() {
         use crate::session::{Ctx, Flow, Input, Session};
-        let policy = crate::policy::Policy::load(&crate::policy::shipped_policy_path()).unwrap();
+        let policy = policy();
         let ctx = Ctx { now: now(), kiosk_id: "k1", hall_id: "h1", policy: &policy };
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kioskd.sqlite");
-        let mut s = Store::open(&path, "normal", "k1", "A").unwrap();
+        let (_dir, path, mut s) = on_disk();
         let pay = |order: &str, status: &str| {
             [
                 Effect::Record { record: Record::PaymentIntent { order_no: order.into(), amount_fen: 1500 } },
