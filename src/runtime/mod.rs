@@ -158,6 +158,8 @@ pub struct Kiosk {
     queue: VecDeque<Input>,
     recovering: VecDeque<Session>,
     view: View,
+    /// The view the screen last sent was built from (a screen is its view's and the countdown's).
+    drawn: View,
     deadline: Option<Instant>,
     final_until: Option<Instant>,
     health: BTreeMap<DeviceKind, Health>,
@@ -242,6 +244,7 @@ impl Kiosk {
             tasks: Vec::new(),
             queue: VecDeque::new(),
             recovering: VecDeque::new(),
+            drawn: view.clone(),
             view,
             deadline: None,
             final_until: None,
@@ -1149,18 +1152,24 @@ impl Kiosk {
     }
 
     fn render(&mut self) {
-        let mut screen = kiosk_ui::screen(&self.view);
-        if let Some(d) = self.deadline {
+        let countdown = self.deadline.and_then(|d| {
             let left = d.saturating_duration_since(Instant::now());
             let left_kiosk = left.mul_f64(self.clock.scale());
-            if left_kiosk <= Duration::from_secs(self.policy.session.warn_before_s as u64) {
-                screen.countdown = Some(left_kiosk.as_secs_f64().ceil() as u32);
-            }
+            (left_kiosk <= Duration::from_secs(self.policy.session.warn_before_s as u64))
+                .then(|| left_kiosk.as_secs_f64().ceil() as u32)
+        });
+        // The same view with the same countdown is the same screen: not built again (a session
+        // shows many a screen twice: a step's effects and the transition after it).
+        if self.drawn == self.view && self.screen_tx.borrow().countdown == countdown {
+            return;
         }
+        let mut screen = kiosk_ui::screen(&self.view);
+        screen.countdown = countdown;
         if *self.screen_tx.borrow() != screen {
             self.screen_tx.send_replace(screen.clone());
             let _ = self.events.send(KioskEvent::Screen { screen });
         }
+        self.drawn.clone_from(&self.view);
     }
 }
 
