@@ -169,7 +169,8 @@ fn cell_means(img: &Image) -> Result<[f32; GRID_W * GRID_H], FaceError> {
         let row_cell = (y * GRID_H / h) * GRID_W;
         for (col, xs) in &runs {
             let bytes = &row[xs.start * 3..xs.end * 3];
-            sum[row_cell + col] += bytes.iter().map(|&b| u64::from(b)).sum::<u64>();
+            // (A run is at most a row of 65535 pixels: its sum fits a u32.)
+            sum[row_cell + col] += u64::from(bytes.iter().map(|&b| u32::from(b)).sum::<u32>());
             cnt[row_cell + col] += xs.len() as u64;
         }
     }
