@@ -189,7 +189,7 @@ impl ser::Serializer for Text<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::tag;
     use serde::Serialize;
 
@@ -211,7 +211,9 @@ mod tests {
         a: u8,
     }
 
-    fn serde_says<T: Serialize>(v: &T, field: &str) -> Option<String> {
+    /// What serde_json writes for `v`'s name: its `field` (an internally tagged enum's tag), or
+    /// `v` itself when it is a string (a unit variant). The reference [`tag`] is checked against.
+    pub(crate) fn serde_says<T: Serialize>(v: &T, field: &str) -> Option<String> {
         let v = serde_json::to_value(v).ok()?;
         v.get(field).or(Some(&v)).and_then(|x| x.as_str()).map(String::from)
     }

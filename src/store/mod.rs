@@ -193,7 +193,7 @@ impl Store {
         let first = Transition { s: &session, input: "start", effects: &effects, used: None, now, waiting: &[] };
         let (_, seq) = self.write(&tx, &first)?;
         tx.commit()?;
-        self.journaled = Some((session.id.clone(), seq));
+        self.journaled_to(&session.id, seq);
         Ok((session, effects))
     }
 
@@ -212,11 +212,16 @@ impl Store {
         let tx = Immediate::begin(&self.conn)?;
         let (answers, seq) = self.write(&tx, &Transition { s, input, effects, used, now, waiting })?;
         tx.commit()?;
-        match &mut self.journaled {
-            Some((id, last)) if *id == s.id => *last = seq,
-            other => *other = Some((s.id.clone(), seq)),
-        }
+        self.journaled_to(&s.id, seq);
         Ok(answers)
+    }
+
+    /// Note that session `id`'s journal now ends at `seq` (committed).
+    fn journaled_to(&mut self, id: &str, seq: i64) {
+        match &mut self.journaled {
+            Some((last_id, last)) if last_id == id => *last = seq,
+            other => *other = Some((id.to_string(), seq)),
+        }
     }
 
     /// A transition's rows, in the transaction `tx` ([`Store::commit`]). Returns the inputs the
@@ -684,9 +689,7 @@ mod tests {
     /// when the journal found them through a `serde_json::Value`).
     #[test]
     fn journal_names_are_serde_names() {
-        let through_json = |v: serde_json::Value, field: &str| {
-            v.get(field).or(Some(&v)).and_then(|n| n.as_str()).map(String::from).unwrap_or_default()
-        };
+        use crate::session::tag::tests::serde_says;
         let effects = [
             Effect::Show {
                 view: kiosk_ui::View::OutOfService { why: kiosk_ui::Text::new("维护中", "Maintenance") }
@@ -700,7 +703,7 @@ mod tests {
             Effect::AwaitTaken { wait: std::time::Duration::from_secs(30) },
         ];
         for e in &effects {
-            assert_eq!(super::effect_name(e), through_json(serde_json::to_value(e).unwrap(), "effect"), "{e:?}");
+            assert_eq!(Some(super::effect_name(e)), serde_says(e, "effect"), "{e:?}");
         }
         let records = [
             Record::PaymentIntent { order_no: "P1".into(), amount_fen: 1500 },
@@ -709,15 +712,15 @@ mod tests {
             Record::Audit { action: "a".into(), detail: "d".into() },
         ];
         for r in records {
-            let name = format!("record:{}", through_json(serde_json::to_value(&r).unwrap(), "record"));
-            assert_eq!(super::effect_name(&Effect::Record { record: r }), name);
+            let name = serde_says(&r, "record").map(|n| format!("record:{n}"));
+            assert_eq!(Some(super::effect_name(&Effect::Record { record: r })), name);
         }
         assert_eq!(
             super::effect_name(&Effect::Record { record: Record::Audit { action: "a".into(), detail: "d".into() } }),
             "record:audit"
         );
         for step in [Step::CiPresent, Step::EnDocuments, Step::EnAwaitTake, Step::Ended] {
-            assert_eq!(crate::session::tag::tag(&step), Some(through_json(serde_json::to_value(step).unwrap(), "-")));
+            assert_eq!(crate::session::tag::tag(&step), serde_says(&step, "-"));
         }
     }
 

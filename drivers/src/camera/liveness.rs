@@ -216,7 +216,7 @@ mod tests {
         assert!(matches!(check(&ch, &base, &[small.clone(), small]), Err(LivenessError::Frames(_))));
     }
 
-    /// The mean colour, summed four pixels at a time, is each channel's plain mean, whatever
+    /// The mean colour, summed sixteen pixels at a time, is each channel's plain mean, whatever
     /// the frame's size (a pixel or two left over, more than one block of lanes).
     #[test]
     fn the_mean_colour_is_each_channels_plain_mean() {
