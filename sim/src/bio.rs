@@ -118,11 +118,20 @@ pub fn render_face_eyes(
     // The pixel columns of each grid column, drawn a run at a time.
     let runs = grid_runs(w_);
     let mut noise = vec![128u8; w_];
-    for (y, row) in rgb.chunks_exact_mut(w_ * 3).enumerate() {
+    let stride = w_ * 3;
+    for y in 0..h_ {
         let row_cell = (y * GRID_H / h_) * GRID_W;
-        if let Some(r) = rng.as_mut() {
-            r.fill_bytes(&mut noise);
+        match rng.as_mut() {
+            Some(r) => r.fill_bytes(&mut noise),
+            // Without noise, a row is the row above it while both are in one row of the grid.
+            None if y > 0 && ((y - 1) * GRID_H / h_) * GRID_W == row_cell => {
+                let (above, rest) = rgb.split_at_mut(y * stride);
+                rest[..stride].copy_from_slice(&above[(y - 1) * stride..]);
+                continue;
+            }
+            None => {}
         }
+        let row = &mut rgb[y * stride..(y + 1) * stride];
         for (col, xs) in &runs {
             let shade = &shades[row_cell + col];
             let pixels = row[xs.start * 3..xs.end * 3].chunks_exact_mut(3);
@@ -296,6 +305,27 @@ mod tests {
             assert_eq!(covered, (0..w).collect::<Vec<_>>(), "width {w}");
             for (c, xs) in &runs {
                 assert!(xs.clone().all(|x| x * GRID_W / w == *c), "width {w} column {c}");
+            }
+        }
+    }
+
+    /// Without noise (a card's photo), every pixel is its cell's value, tinted: rows copied from the
+    /// row above are the rows drawn pixel by pixel, at any size.
+    #[test]
+    fn a_noiseless_face_is_each_cell_its_value() {
+        let face = face_signature("0f1e2d3c4b5a69788796a5b4c3d2e1f0").unwrap();
+        let tint = [1.0, 0.5, 2.0];
+        for (w, h) in [(PHOTO_W, PHOTO_H), (FRAME_W, FRAME_H), (9, 13), (8, 4), (17, 5), (3, 2)] {
+            let img = render_face(&face, w, h, None, tint);
+            let (w_, h_) = (w as usize, h as usize);
+            for y in 0..h_ {
+                for x in 0..w_ {
+                    let cell = (y * GRID_H / h_) * GRID_W + x * GRID_W / w_;
+                    let v = cell_value(&face, cell) as f32;
+                    let want: Vec<u8> = tint.iter().map(|t| (v * t).clamp(0.0, 255.0) as u8).collect();
+                    let at = (y * w_ + x) * 3;
+                    assert_eq!(&img.rgb.as_bytes()[at..at + 3], &want[..], "{w}x{h} at ({x}, {y})");
+                }
             }
         }
     }
