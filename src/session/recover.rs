@@ -3,22 +3,26 @@
 
 use super::*;
 
-/// How a session in one of the steps that hold nothing yet comes back after a restart. Every step
-/// of a class comes back the same way, whatever was done in it: that is what lets a transition
-/// between two steps of one class wait to be journaled with the next durable one
-/// ([`Session::journal_can_wait`]).
+/// How a session in one of the steps a restart treats alike comes back. Every step of a class comes
+/// back the same way, whatever was done in it: that is what lets a transition between two steps of
+/// one class wait to be journaled with the next durable one ([`Session::journal_can_wait`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unwind {
     /// Ended as interrupted: nothing of the applicant's is in the machine.
     Refuse,
     /// The permit may be inside: ask the printer, then give it back.
     ProbeAndEject,
+    /// A payment order is open, or may be: close it, which answers with its final state (a
+    /// payment made is kept for the write or refunded; one not made is cancelled).
+    ClosePayment,
 }
 
 impl Effect {
     /// Whether the effect leaves nothing a restart has to know of: a screen, a timer, a wait for
     /// the applicant, a read or a question whose answer is only kept in the session. `ReadPermit`
-    /// draws the permit in, which only a session that probes and ejects on a restart may do.
+    /// draws the permit in, which only a session that probes and ejects on a restart may do;
+    /// `AwaitPayment` only listens for an order's outcome, which only a session that closes the
+    /// order on a restart may leave unrecorded (closing answers with that outcome).
     fn leaves_nothing(&self, unwind: Unwind) -> bool {
         match self {
             Effect::Show { .. }
@@ -34,6 +38,7 @@ impl Effect {
             | Effect::LoadBookings { .. }
             | Effect::LoadSlots { .. } => true,
             Effect::ReadPermit => unwind == Unwind::ProbeAndEject,
+            Effect::AwaitPayment { .. } => unwind == Unwind::ClosePayment,
             _ => false,
         }
     }
@@ -73,11 +78,12 @@ impl Session {
             | Step::EnAwaitAuth
             | Step::EnPreflight
             | Step::EnProbe => Some(Unwind::ProbeAndEject),
+            // The order is being opened or paid: closed on a restart, whichever. Closing it for a
+            // reason (cancelled, timed out) is not one of these: the reason is shown.
+            Step::EnPayOpen | Step::EnPaying => Some(Unwind::ClosePayment),
             // The rest hold something (a payment, a write, a print, a question central may have
             // acted on) and come back each its own way (`resume`).
             Step::CiPrinting
-            | Step::EnPayOpen
-            | Step::EnPaying
             | Step::EnPayClosing
             | Step::EnWriting
             | Step::EnCheckWrite
@@ -117,7 +123,8 @@ impl Session {
                 self.step = Step::EnProbe;
                 return vec![Effect::ProbeCard];
             }
-            None => {}
+            // Closed below, with the step that closes an order for a reason.
+            Some(Unwind::ClosePayment) | None => {}
         }
         match self.step {
             Step::Ended => Vec::new(),
