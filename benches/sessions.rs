@@ -22,7 +22,12 @@
 //! endorsement is a different applicant (a deck of 6,000); a check-in is the same one again
 //! (checking in twice is idempotent).
 //!
-//! `cargo bench -p kioskd --bench sessions` (release); pass seconds per phase to change `SECS`.
+//! Each phase runs in rounds (five by default), the phases taking turns, and the last lines give each
+//! phase's median over its rounds with their range: on a shared machine one phase's CPU time moves
+//! by a fifth or more from one run to the next, and a median of rounds is the figure to quote.
+//!
+//! `cargo bench -p kioskd --bench sessions` (release); `-- SECS ROUNDS` sets the seconds a phase (4)
+//! and the rounds (5), and `checkin`, `endorsement`, `full`, `normal` pick phases.
 
 use kioskd::central::DeckCentral;
 use kioskd::clock::Clock;
@@ -45,22 +50,23 @@ struct Phase {
     sessions: usize,
     secs: f64,
     outcomes: BTreeMap<String, usize>,
-    commits_per_session: f64,
+    journal_per_session: f64,
     /// CPU time of the whole process (daemon, simulated devices, scripted applicant), s.
     cpu_secs: f64,
     /// The same without the scripted applicant's thread: the daemon with its simulated devices, s.
     daemon_cpu_secs: f64,
 }
 
-/// CPU time (user + system) used so far, s, from /proc/<of>/stat in clock ticks: `self` for the
-/// process, `thread-self` for the calling thread.
-fn cpu_secs(of: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{of}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // rest starts at field 3 (state): utime is field 14, stime 15; USER_HZ is 100 on Linux.
-    let ticks = |i: usize| f.get(i - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or_default();
-    (ticks(14) + ticks(15)) as f64 / 100.0
+/// CPU time (user + system) used so far, s, to the nanosecond: `libc::CLOCK_PROCESS_CPUTIME_ID` for
+/// the process (threads that ended included), `libc::CLOCK_THREAD_CPUTIME_ID` for the calling thread.
+/// (/proc's clock ticks are 10 ms: a 4 s phase of endorsements uses about 0.25 s of the daemon's CPU,
+/// which ticks would count only to within 4%.)
+fn cpu_secs(clock: libc::clockid_t) -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec for the call to fill; both clocks exist on every Linux.
+    let r = unsafe { libc::clock_gettime(clock, &mut t) };
+    assert_eq!(r, 0, "clock_gettime({clock}) failed");
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
 async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
@@ -112,7 +118,7 @@ async fn phase(want: Want, synchronous: &str, secs: f64) -> Phase {
         sessions,
         secs,
         outcomes,
-        commits_per_session: journal as f64 / sessions.max(1) as f64,
+        journal_per_session: journal as f64 / sessions.max(1) as f64,
         cpu_secs,
         daemon_cpu_secs,
     }
@@ -171,7 +177,8 @@ async fn walk_ins(
     };
     let journal_before = counted(&db);
     let mut outcomes = BTreeMap::new();
-    let (t, cpu, mine) = (Instant::now(), cpu_secs("self"), cpu_secs("thread-self"));
+    let (process, thread) = (libc::CLOCK_PROCESS_CPUTIME_ID, libc::CLOCK_THREAD_CPUTIME_ID);
+    let (t, cpu, mine) = (Instant::now(), cpu_secs(process), cpu_secs(thread));
     let mut sessions = 0;
     while t.elapsed().as_secs_f64() < secs {
         let r = walker.walk(&walk_in(), day, &mut clk).await.expect("walk-in");
@@ -179,39 +186,99 @@ async fn walk_ins(
         sessions += 1;
     }
     let secs = t.elapsed().as_secs_f64();
-    let (cpu_secs, walker_cpu_secs) = (cpu_secs("self") - cpu, cpu_secs("thread-self") - mine);
+    let (cpu_secs, walker_cpu_secs) = (cpu_secs(process) - cpu, cpu_secs(thread) - mine);
     let journal = counted(&db) - journal_before;
     Walked { sessions, secs, outcomes, journal, cpu_secs, walker_cpu_secs }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let secs: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5.0);
+    // Seconds a phase, then rounds: `-- 6 5` is five rounds of 6 s phases.
+    let numbers: Vec<f64> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let secs = numbers.first().copied().unwrap_or(4.0);
+    let rounds = numbers.get(1).map_or(5, |r| *r as usize).max(1);
     // `checkin` or `endorsement`, `full` or `normal`: only those phases.
     let named: Vec<&str> = args.iter().map(String::as_str).filter(|a| a.parse::<f64>().is_err()).collect();
     let pick = |choices: [&str; 2], c: &str| !choices.iter().any(|x| named.contains(x)) || named.contains(&c);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut phases = Vec::new();
     for synchronous in ["full", "normal"] {
-        for (want, name) in [(Want::Checkin, "check-in"), (Want::Endorsement, "endorsement")] {
-            let flow = if want == Want::Checkin { "checkin" } else { "endorsement" };
-            if !pick(["checkin", "endorsement"], flow) || !pick(["full", "normal"], synchronous) {
-                continue;
+        for (want, flow) in [(Want::Checkin, "checkin"), (Want::Endorsement, "endorsement")] {
+            if pick(["checkin", "endorsement"], flow) && pick(["full", "normal"], synchronous) {
+                phases.push((want, synchronous, Vec::new()));
             }
-            let p = rt.block_on(phase(want, synchronous, secs));
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    // The phases take turns, round after round: a spell of this machine's noise falls on every
+    // phase alike, not on all the rounds of one.
+    for round in 1..=rounds {
+        for (want, synchronous, done) in &mut phases {
+            let p = rt.block_on(phase(*want, synchronous, secs));
             let outcomes: Vec<String> = p.outcomes.iter().map(|(o, n)| format!("{o} {n}")).collect();
             println!(
-                "{name} sessions, zero-latency devices, synchronous = {synchronous}: {:.0} sessions/s of wall time, {:.0} per CPU-second of the daemon's thread, {:.0} per CPU-second of the whole process ({} in {:.1} s, {:.2} s CPU of which the applicant's thread {:.2} s: {}; {:.1} journaled transitions each) (target >= 500)",
-                p.sessions as f64 / p.secs,
-                p.sessions as f64 / p.daemon_cpu_secs.max(0.01),
-                p.sessions as f64 / p.cpu_secs.max(0.01),
+                "round {round}/{rounds}: {} sessions, zero-latency devices, synchronous = {synchronous}: {:.0} sessions/s of wall time, {:.0} per CPU-second of the daemon's thread, {:.0} per CPU-second of the whole process ({} in {:.1} s, {:.3} s CPU of which the applicant's thread {:.3} s: {}; {:.1} journaled transitions each)",
+                flow_name(*want),
+                p.wall_rate(),
+                p.daemon_rate(),
+                p.process_rate(),
                 p.sessions,
                 p.secs,
                 p.cpu_secs,
                 p.cpu_secs - p.daemon_cpu_secs,
                 outcomes.join(", "),
-                p.commits_per_session
+                p.journal_per_session
             );
+            done.push(p);
         }
+    }
+    for (want, synchronous, done) in &phases {
+        let daemon = Spread::of(done.iter().map(Phase::daemon_rate));
+        println!(
+            "{} sessions, zero-latency devices, synchronous = {synchronous}, median of {rounds} rounds of {secs} s: {:.0} sessions/s of wall time, {:.0} per CPU-second of the daemon's thread (rounds {:.0}-{:.0}), {:.0} per CPU-second of the whole process (target >= 500)",
+            flow_name(*want),
+            Spread::of(done.iter().map(Phase::wall_rate)).median,
+            daemon.median,
+            daemon.min,
+            daemon.max,
+            Spread::of(done.iter().map(Phase::process_rate)).median,
+        );
+    }
+}
+
+fn flow_name(want: Want) -> &'static str {
+    if want == Want::Checkin { "check-in" } else { "endorsement" }
+}
+
+impl Phase {
+    fn wall_rate(&self) -> f64 {
+        self.sessions as f64 / self.secs
+    }
+    fn daemon_rate(&self) -> f64 {
+        self.sessions as f64 / self.daemon_cpu_secs.max(1e-6)
+    }
+    fn process_rate(&self) -> f64 {
+        self.sessions as f64 / self.cpu_secs.max(1e-6)
+    }
+}
+
+/// The median and the range of some rounds' figures.
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(figures: impl Iterator<Item = f64>) -> Spread {
+        let mut v: Vec<f64> = figures.collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = match n {
+            0 => f64::NAN,
+            _ if n % 2 == 1 => v[n / 2],
+            _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        };
+        Spread { median, min: v.first().copied().unwrap_or(f64::NAN), max: v.last().copied().unwrap_or(f64::NAN) }
     }
 }
 
