@@ -2,7 +2,8 @@
 //! synced in, check-ins and endorsements reported through the outbox; a partition in the middle
 //! of the day (check-in goes on from the cache, endorsements are refused with a clear message,
 //! everything is delivered once the scheduler is back); answers lost and events delivered twice;
-//! two kiosks of one hall checking in at once.
+//! two kiosks of one hall checking in at once; a booking of this hall central has and the cache
+//! does not yet.
 
 mod common;
 
@@ -165,5 +166,38 @@ async fn two_kiosks_of_a_hall_check_in_at_once_online_and_offline() {
 
     k1.stop().await.expect("kiosk 1 stops");
     k2.stop().await.expect("kiosk 2 stops");
+    running.kill().await;
+}
+
+/// A booking of this hall that the kiosk's cache does not have yet (a kiosk just installed, a sync
+/// behind central): central's answer to the lookup serves the applicant, the booking is cached as
+/// the sync would cache it, and checking in again gives the same ticket again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_here_that_the_sync_has_not_brought_in_is_checked_in_from_centrals_answer() {
+    let t = test_deck();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = t.write(dir.path());
+    let (_central, running) = scheduler(&t, dir.path(), &deck, &[1]).await;
+    let setup = kiosk(&t, dir.path(), &deck, 1, &running.url());
+    let k = setup.start().await.expect("kioskd starts");
+    settled(&k).await;
+    // The cache loses the booking, as if central had taken it after the sync's last look.
+    let persona = t.id("checkin_ok");
+    let id_number =
+        t.deck.personas.iter().find(|p| p.id == persona).map(|p| p.card.id_number.clone()).expect("persona");
+    let db = rusqlite::Connection::open(setup.data_dir.join("kioskd.sqlite")).expect("store");
+    db.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+    assert_eq!(db.execute("DELETE FROM bookings WHERE id_number = ?1", [&id_number]).expect("forget"), 1);
+
+    let r = walk(&k, &t, vec![at(persona.clone(), Want::Checkin, "08:50"), at(persona, Want::Checkin, "08:55")]).await;
+    assert_eq!(outcome(&r[0]), ("ticket", None), "central's booking here is served: {:?}", r[0]);
+    assert_eq!(outcome(&r[1]), ("ticket", None), "{:?}", r[1]);
+    assert!(r[0].ticket.is_some() && r[1].ticket == r[0].ticket, "the same ticket again: {r:?}");
+    let cached: Option<String> = db
+        .query_row("SELECT checked_in FROM bookings WHERE id_number = ?1", [&id_number], |r| r.get(0))
+        .expect("the booking is cached again");
+    assert_eq!(cached, r[0].ticket, "with the ticket this kiosk gave");
+
+    k.stop().await.expect("kioskd stops");
     running.kill().await;
 }

@@ -10,7 +10,7 @@ mod applicant;
 pub mod availability;
 pub mod tasks;
 
-use crate::central::Central;
+use crate::central::{BookingRecord, Central};
 use crate::clock::Clock;
 use crate::config::Liveness;
 use crate::policy::Policy;
@@ -82,6 +82,13 @@ enum Event {
     /// A permit left in the endorsement printer after its session was moved into the retain bin.
     LeftoverRetained {
         result: Result<(), String>,
+    },
+    /// Central's bookings today for the ID number a check-in found no booking for in the cache.
+    Bookings {
+        session: String,
+        key: LookupKey,
+        today: chrono::NaiveDate,
+        records: Vec<BookingRecord>,
     },
     /// A flow that reads a permit was chosen and the permit reader has forgotten what it read
     /// before (`forgot`), or could not be asked within [`FORGET_WAIT`]: the session starts now.
@@ -551,6 +558,12 @@ impl Kiosk {
                     self.queue.push_back(*input);
                 }
             }
+            Event::Bookings { session, key, today, records } => {
+                if self.session.as_ref().is_some_and(|s| s.id == session) {
+                    let lookup = self.central_lookup(&key, today, &records);
+                    self.queue.push_back(Input::Booking { lookup });
+                }
+            }
             Event::Health(h, started) => {
                 self.health_polls.remove(&h.kind);
                 // What the endorsement printer said before the card path settled after a session
@@ -784,10 +797,21 @@ impl Kiosk {
         F: std::future::Future<Output = (Input, Option<Secrets>)> + Send + 'static,
     {
         let Some(session) = self.session.as_ref().map(|s| s.id.clone()) else { return };
+        self.track(waiter, async move {
+            let (input, secrets) = f.await;
+            Event::Device { session, input: Box::new(input), secrets }
+        });
+    }
+
+    /// Run a session's task, which ends in an event for the kiosk (`waiter`: stopped when the session
+    /// stops waiting on its devices).
+    fn track<F>(&mut self, waiter: bool, f: F)
+    where
+        F: std::future::Future<Output = Event> + Send + 'static,
+    {
         let tx = self.tx.clone();
         let h = tokio::spawn(async move {
-            let (input, secrets) = f.await;
-            let _ = tx.send(Event::Device { session, input: Box::new(input), secrets });
+            let _ = tx.send(f.await);
         });
         self.tasks.retain(|(_, t)| !t.is_finished());
         self.tasks.push((waiter, h.abort_handle()));
@@ -827,12 +851,14 @@ impl Kiosk {
                     let today = self.clock.now().date_naive();
                     match self.store.lookup(&key, &self.id.hall_id, today) {
                         Ok(crate::session::Lookup::None) if matches!(key, LookupKey::IdNumber(_)) => {
-                            // Not in this hall's cache: central may know a booking elsewhere.
-                            let (central, hall) = (self.central.clone(), self.id.hall_id.clone());
-                            self.spawn(false, async move {
-                                let lookup = ask_elsewhere(central.as_ref(), &key, &hall, today).await;
-                                (Input::Booking { lookup }, None)
-                            })
+                            // Not in this hall's cache: central may know a booking elsewhere, or one
+                            // here that the sync has not brought in yet (`Event::Bookings`).
+                            let Some(session) = self.session.as_ref().map(|s| s.id.clone()) else { continue };
+                            let central = self.central.clone();
+                            self.track(false, async move {
+                                let records = ask_central(central.as_ref(), &key, today).await;
+                                Event::Bookings { session, key, today, records }
+                            });
                         }
                         Ok(lookup) => self.queue.push_back(Input::Booking { lookup }),
                         Err(e) => {
@@ -1146,6 +1172,42 @@ impl Kiosk {
         })
     }
 
+    /// What a check-in's lookup finds once central has answered for an ID number the cache had no
+    /// booking for: this hall's bookings central knows (one the sync has not brought in yet: a kiosk
+    /// just installed, a link that was down) are cached as the sync caches them, and the cache
+    /// answers as it always does; else the earliest booking at another hall.
+    fn central_lookup(&mut self, key: &LookupKey, today: chrono::NaiveDate, records: &[BookingRecord]) -> Lookup {
+        let hall = self.id.hall_id.clone();
+        let here: Vec<BookingRecord> = records.iter().filter(|r| r.hall == hall).cloned().collect();
+        if !here.is_empty() {
+            match self.store.cache_bookings(&hall, &here) {
+                Ok(skipped) => {
+                    for why in skipped {
+                        tracing::warn!(%why, "central's booking not cached");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "caching central's booking failed"),
+            }
+            match self.store.lookup(key, &hall, today) {
+                Ok(Lookup::None) => {}
+                Ok(found) => return found,
+                Err(e) => tracing::error!(error = %e, "booking lookup failed"),
+            }
+        }
+        let elsewhere = records.iter().filter(|r| r.hall != hall).min_by(|a, b| a.slot_start.cmp(&b.slot_start));
+        elsewhere.map_or(Lookup::None, |r| {
+            Lookup::OtherHall(crate::session::BookingInfo {
+                code: r.code.clone(),
+                hall: r.hall.clone(),
+                id_number: r.id_number.clone(),
+                day: r.date,
+                slot_start: r.slot_start.clone(),
+                slot_end: r.slot_end.clone(),
+                ticket: None,
+            })
+        })
+    }
+
     fn show(&mut self, view: View) {
         self.view = view;
         self.render();
@@ -1189,26 +1251,16 @@ const BLINK_FRAMES: usize = 10;
 /// See [`BLINK_FRAMES`].
 const BLINK_EVERY: Duration = Duration::from_millis(200);
 
-/// A booking at another hall today, as central knows it (within a short wait: the applicant is
-/// standing at the screen). Central's silence is "none": the cache already said so.
-async fn ask_elsewhere(central: &dyn Central, key: &LookupKey, hall: &str, today: chrono::NaiveDate) -> Lookup {
-    let LookupKey::IdNumber(id) = key else { return Lookup::None };
+/// Central's bookings today for the ID number in `key`, when the cache has none (within a short
+/// wait: the applicant is standing at the screen). Central's silence is "none": the cache already
+/// said so.
+async fn ask_central(central: &dyn Central, key: &LookupKey, today: chrono::NaiveDate) -> Vec<BookingRecord> {
+    let LookupKey::IdNumber(id) = key else { return Vec::new() };
     let answer = tokio::time::timeout(std::time::Duration::from_millis(1500), central.lookup(id, today)).await;
-    let Ok(Ok(records)) = answer else { return Lookup::None };
+    let Ok(Ok(records)) = answer else { return Vec::new() };
     records
         .into_iter()
-        .filter(|r| r.hall != hall && r.date == today && &r.id_number == id)
+        .filter(|r| r.date == today && &r.id_number == id)
         .filter(|r| r.status != crate::central::BookingStatus::Cancelled)
-        .min_by(|a, b| a.slot_start.cmp(&b.slot_start))
-        .map_or(Lookup::None, |r| {
-            Lookup::OtherHall(crate::session::BookingInfo {
-                code: r.code,
-                hall: r.hall,
-                id_number: r.id_number,
-                day: r.date,
-                slot_start: r.slot_start,
-                slot_end: r.slot_end,
-                ticket: None,
-            })
-        })
+        .collect()
 }

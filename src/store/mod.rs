@@ -140,6 +140,16 @@ impl Store {
         Ok(records.len())
     }
 
+    /// Cache bookings of this hall that central answered for before the sync brought them in,
+    /// checked and stored as the sync stores its changes (a ticket this kiosk gave is kept; the
+    /// sync's cursor does not move). Returns why any record was skipped.
+    pub fn cache_bookings(&mut self, hall: &str, records: &[BookingRecord]) -> Result<Vec<String>> {
+        let tx = Immediate::begin(&self.conn)?;
+        let applied = sync::store_changes(&tx, hall, records)?;
+        tx.commit()?;
+        Ok(applied.skipped)
+    }
+
     /// Find a booking for check-in: this hall's for `today`, else another hall's for today.
     pub fn lookup(&self, key: &LookupKey, hall: &str, today: NaiveDate) -> Result<Lookup> {
         let (sql, arg) = match key {
@@ -722,6 +732,36 @@ mod tests {
         for step in [Step::CiPresent, Step::EnDocuments, Step::EnAwaitTake, Step::Ended] {
             assert_eq!(crate::session::tag::tag(&step), serde_says(&step, "-"));
         }
+    }
+
+    /// A booking central answered for before the sync brought it in is cached as the sync would
+    /// cache it: nonsense skipped, a ticket this kiosk gave kept, the sync's cursor where it was.
+    #[test]
+    fn bookings_central_answered_for_are_cached_as_the_sync_caches_them() {
+        use crate::session::{Lookup, LookupKey};
+        let mut s = super::Store::open_in_memory("k1", "A").unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let record = |code: &str, id_number: &str| crate::central::BookingRecord {
+            code: code.into(),
+            hall: "h1".into(),
+            id_number: id_number.into(),
+            date: day,
+            slot_start: "09:00".into(),
+            slot_end: "09:30".into(),
+            business: "renewal".into(),
+            status: crate::central::BookingStatus::Active,
+        };
+        let (good, bad_check_digit) = ("11010519491231002X", "110105194912310021");
+        let skipped = s.cache_bookings("h1", &[record("A1", good), record("B2", bad_check_digit)]).unwrap();
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        let key = LookupKey::IdNumber(good.into());
+        let Lookup::Here(b) = s.lookup(&key, "h1", day).unwrap() else { panic!("A1 is cached") };
+        assert_eq!((b.code.as_str(), b.ticket), ("A1", None));
+        s.conn.execute("UPDATE bookings SET checked_in = 'BA001' WHERE code = 'A1'", []).unwrap();
+        assert!(s.cache_bookings("h1", &[record("A1", good)]).unwrap().is_empty());
+        let Lookup::Here(b) = s.lookup(&key, "h1", day).unwrap() else { panic!("A1 is still cached") };
+        assert_eq!(b.ticket.as_deref(), Some("BA001"), "the ticket given is kept");
+        assert_eq!(super::sync::cursor(&s.conn).unwrap(), None, "the sync's cursor has not moved");
     }
 
     #[test]

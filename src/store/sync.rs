@@ -57,6 +57,19 @@ fn invalid(r: &BookingRecord, hall: &str) -> Option<String> {
 /// this kiosk gave. Records that make no sense are skipped (and reported), never stored.
 pub fn apply_changes(conn: &mut Connection, hall: &str, records: &[BookingRecord], cursor: &str) -> Result<Applied> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied = store_changes(&tx, hall, records)?;
+    tx.execute(
+        "INSERT INTO sync_state (name, value) VALUES ('bookings_cursor', ?1)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![cursor],
+    )?;
+    tx.commit()?;
+    Ok(applied)
+}
+
+/// Central's booking changes into the cache, in the caller's transaction ([`apply_changes`], and
+/// [`super::Store::cache_bookings`] for a booking central answered for before the sync brought it).
+pub(super) fn store_changes(tx: &Connection, hall: &str, records: &[BookingRecord]) -> Result<Applied> {
     let mut applied = Applied::default();
     {
         let mut upsert = tx.prepare_cached(
@@ -89,12 +102,6 @@ pub fn apply_changes(conn: &mut Connection, hall: &str, records: &[BookingRecord
             }
         }
     }
-    tx.execute(
-        "INSERT INTO sync_state (name, value) VALUES ('bookings_cursor', ?1)
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        params![cursor],
-    )?;
-    tx.commit()?;
     Ok(applied)
 }
 
